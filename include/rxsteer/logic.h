@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Pure decision logic of rxsteer: CPU-mask parsing and CPU choice by hash.
+ *
+ * Nothing here touches kernel state, so the same code is compiled into the
+ * module and into the user-space unit tests in selftests/unit/.
+ */
+#ifndef _RXSTEER_LOGIC_H
+#define _RXSTEER_LOGIC_H
+
+#ifdef __KERNEL__
+#include <linux/bitops.h>
+#include <linux/errno.h>
+#include <linux/types.h>
+#else
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+typedef uint32_t u32;
+typedef uint64_t u64;
+#define BITS_PER_LONG (sizeof(long) * CHAR_BIT)
+#endif
+
+/* Longest text a mask knob accepts, newline included. */
+#define RXS_MASK_MAX_INPUT	1024
+
+/**
+ * rxs_scale() - map a 32-bit hash onto [0, n)
+ * @hash: flow hash
+ * @n: number of slots
+ *
+ * The same multiply-shift as the kernel's reciprocal_scale(), which RPS
+ * uses, so a flow lands on the CPU that kernel RPS would pick with the same
+ * mask.
+ *
+ * Return: the slot index.
+ */
+static inline u32 rxs_scale(u32 hash, u32 n)
+{
+	return (u32)(((u64)hash * n) >> 32);
+}
+
+static inline void rxs_bit_set(unsigned long *bits, unsigned int bit)
+{
+	bits[bit / BITS_PER_LONG] |= 1UL << (bit % BITS_PER_LONG);
+}
+
+static inline int rxs_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Length of @buf without one trailing newline; -EINVAL if too long. */
+static inline int rxs_input_len(const char *buf, size_t len)
+{
+	if (len > RXS_MASK_MAX_INPUT)
+		return -EINVAL;
+	if (len && buf[len - 1] == '\n')
+		len--;
+	return (int)len;
+}
+
+/**
+ * rxs_parse_hexmask() - parse a hex CPU bitmap in the format of rps_cpus
+ * @buf: text, optionally ending in one newline
+ * @len: length of @buf
+ * @bits: output bitmap, at least @nbits bits, cleared first
+ * @nbits: number of valid bits (nr_cpu_ids)
+ *
+ * The format is the one the kernel prints for masks: hex digits, most
+ * significant first, optionally in comma-separated groups of at most eight
+ * digits ("f", "0000000f", "1,00000003"). Leading zeros are allowed.
+ *
+ * Return: 0 on success; -EINVAL for empty, malformed or overlong text;
+ * -ERANGE when a bit at or above @nbits is set.
+ */
+static inline int rxs_parse_hexmask(const char *buf, size_t len,
+				    unsigned long *bits, unsigned int nbits)
+{
+	unsigned int nlongs = (nbits + BITS_PER_LONG - 1) / BITS_PER_LONG;
+	unsigned int bit = 0, group = 0, i;
+	int n = rxs_input_len(buf, len);
+
+	if (n <= 0)
+		return -EINVAL;
+	for (i = 0; i < nlongs; i++)
+		bits[i] = 0;
+	if (buf[0] == ',' || buf[n - 1] == ',')
+		return -EINVAL;
+	/* Walk from the least significant (last) digit upwards. */
+	while (n--) {
+		char c = buf[n];
+		int v, j;
+
+		if (c == ',') {
+			if (!group || buf[n - 1] == ',')
+				return -EINVAL;
+			group = 0;
+			continue;
+		}
+		v = rxs_hexval(c);
+		if (v < 0 || ++group > 8)
+			return -EINVAL;
+		for (j = 0; j < 4; j++, bit++) {
+			if (!(v & (1 << j)))
+				continue;
+			if (bit >= nbits)
+				return -ERANGE;
+			rxs_bit_set(bits, bit);
+		}
+	}
+	return 0;
+}
+
+static inline int rxs_parse_uint(const char *s, int n, int *pos,
+				 unsigned int *val)
+{
+	unsigned long v = 0;
+	int start = *pos;
+
+	while (*pos < n && s[*pos] >= '0' && s[*pos] <= '9') {
+		v = v * 10 + (unsigned long)(s[*pos] - '0');
+		if (v > 1000000)
+			return -ERANGE;
+		(*pos)++;
+	}
+	if (*pos == start)
+		return -EINVAL;
+	*val = (unsigned int)v;
+	return 0;
+}
+
+/**
+ * rxs_parse_cpulist() - parse a CPU list such as "0-3,6"
+ * @buf: text, optionally ending in one newline
+ * @len: length of @buf
+ * @bits: output bitmap, at least @nbits bits, cleared first
+ * @nbits: number of valid bits (nr_cpu_ids)
+ *
+ * Comma-separated decimal CPU numbers and inclusive ranges "a-b" with
+ * a <= b. An empty list (or a lone newline) is the empty mask.
+ *
+ * Return: 0 on success; -EINVAL for malformed or overlong text; -ERANGE
+ * when a CPU at or above @nbits is named.
+ */
+static inline int rxs_parse_cpulist(const char *buf, size_t len,
+				    unsigned long *bits, unsigned int nbits)
+{
+	unsigned int nlongs = (nbits + BITS_PER_LONG - 1) / BITS_PER_LONG;
+	int n = rxs_input_len(buf, len);
+	int pos = 0, err;
+	unsigned int i;
+
+	if (n < 0)
+		return n;
+	for (i = 0; i < nlongs; i++)
+		bits[i] = 0;
+	while (pos < n) {
+		unsigned int a, b, c;
+
+		err = rxs_parse_uint(buf, n, &pos, &a);
+		if (err)
+			return err;
+		b = a;
+		if (pos < n && buf[pos] == '-') {
+			pos++;
+			err = rxs_parse_uint(buf, n, &pos, &b);
+			if (err)
+				return err;
+			if (b < a)
+				return -EINVAL;
+		}
+		if (b >= nbits)
+			return -ERANGE;
+		for (c = a; c <= b; c++)
+			rxs_bit_set(bits, c);
+		if (pos < n) {
+			if (buf[pos] != ',' || pos == n - 1)
+				return -EINVAL;
+			pos++;
+		}
+	}
+	return 0;
+}
+
+#endif /* _RXSTEER_LOGIC_H */

@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The whole test suite (`make check`):
+#   1. install what is missing (scripts/install-deps.sh);
+#   2. user-space unit tests of the pure logic;
+#   3. build rxsteer.ko for every supported kernel, W=1, warning-free,
+#      and with sparse (C=2);
+#   4. boot one VM per kernel lane and run the selftests there;
+#   5. print a summary per lane and a total line; exit non-zero on any
+#      failure. A lane that cannot run is reported as skipped with its
+#      reason, and fails the run unless RXS_ALLOW_MISSING_LANES=1.
+#
+# Environment: RXS_LANES (default "6.1 6.12"), RXS_VM_CPUS (default 3),
+# RXS_TESTS (selftests to run, default all).
+
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+
+lanes=${RXS_LANES:-6.1 6.12}
+cpus=${RXS_VM_CPUS:-3}
+logdir=$top/build/logs
+start=$(date +%s)
+fail=0
+summary=""
+
+note() { echo "check: $*"; }
+
+if ! scripts/install-deps.sh; then
+	note "dependency installation failed"
+	exit 1
+fi
+mkdir -p "$logdir"
+
+note "user-space unit tests"
+if make -s unit >"$logdir/unit.tap" 2>&1; then
+	res=$(tail -n 1 "$logdir/unit.tap")
+	summary+="unit: $res"$'\n'
+else
+	cat "$logdir/unit.tap"
+	summary+="unit: FAILED"$'\n'
+	fail=1
+fi
+
+note "building selftest programs"
+make -s -C selftests all || fail=1
+
+tot_pass=0 tot_fail=0 tot_skip=0
+for lane in $lanes; do
+	kver=$(scripts/kernels.sh "$lane")
+	if [ "$kver" = - ]; then
+		summary+="$lane: skipped: kernel image or headers not installed"$'\n'
+		[ "${RXS_ALLOW_MISSING_LANES:-0}" = 1 ] || fail=1
+		continue
+	fi
+	note "lane $lane: building for $kver"
+	if ! scripts/build.sh "$kver" || ! scripts/build.sh "$kver" C=2 \
+		>/dev/null; then
+		summary+="$lane ($kver): FAILED to build"$'\n'
+		fail=1
+		tot_fail=$((tot_fail + 1))
+		continue
+	fi
+	note "lane $lane: booting $kver with $cpus vCPUs (TCG)"
+	t0=$(date +%s)
+	tap=$logdir/$kver.tap
+	scripts/vm-run.sh -k "$kver" -c "$cpus" -t 1500 -- \
+		"cd '$top/selftests' && RXSTEER_KO='$top/build/$kver/rxsteer.ko' ./run_tests.sh ${RXS_TESTS:-}" \
+		| tee "$tap"
+	rc=${PIPESTATUS[0]}
+	t1=$(date +%s)
+	p=$(grep -cE '^ok [0-9]+ ' "$tap" | head -n 1)
+	s=$(grep -cE '^ok [0-9]+ .*# SKIP' "$tap")
+	f=$(grep -cE '^not ok [0-9]+ ' "$tap")
+	p=$((p - s))
+	planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$tap" | head -n 1)
+	if [ -z "$planned" ] || [ $((p + s + f)) -ne "$planned" ]; then
+		note "lane $lane: VM run incomplete (rc=$rc), see $tap"
+		f=$((f + 1))
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		note "lane $lane: VM exited $rc"
+		f=$((f + 1))
+	fi
+	sub=$(grep -E '^# (not )?ok [0-9]+ ' "$tap" | grep -vc ' # SKIP')
+	summary+="$lane ($kver): $p passed, $f failed, $s skipped ($sub subtests, $((t1 - t0)) s)"$'\n'
+	tot_pass=$((tot_pass + p)) tot_fail=$((tot_fail + f)) tot_skip=$((tot_skip + s))
+	[ "$f" -eq 0 ] || fail=1
+done
+
+echo
+echo "=== rxsteer test summary ($(($(date +%s) - start)) s) ==="
+printf '%s' "$summary"
+echo "$tot_pass passed, $tot_fail failed, $tot_skip skipped"
+exit $fail

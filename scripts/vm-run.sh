@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a Debian kernel in a VM with virtme-ng and run one command inside.
+# The guest sees the host's root file system and the current directory, so
+# the module build and the selftests are visible at the same paths.
+#
+# Usage: scripts/vm-run.sh [-k KVER|LANE] [-c CPUS] [-m MEM] [-t SECONDS]
+#                          [--kvm] -- COMMAND...
+#
+#   -k  kernel version (as in /boot/vmlinuz-KVER) or lane (6.1, 6.12);
+#       default: lane 6.1
+#   -c  vCPUs (default 3: steering between two non-arrival CPUs shows)
+#   -m  memory (default 1G)
+#   -t  timeout in seconds for the whole VM run (default 1200); on expiry
+#       the VM is killed, a message says so, and the exit status is 124
+#   --kvm  use KVM; the default is TCG, since on these machines /dev/kvm
+#       exists but a KVM guest hangs
+#
+# The exit status is the command's.
+
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+kver=6.1
+cpus=3
+mem=1G
+tmo=1200
+accel=--disable-kvm
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-k) kver=$2; shift 2 ;;
+	-c) cpus=$2; shift 2 ;;
+	-m) mem=$2; shift 2 ;;
+	-t) tmo=$2; shift 2 ;;
+	--kvm) accel=""; shift ;;
+	--) shift; break ;;
+	-h|--help) sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) break ;;
+	esac
+done
+[ $# -ge 1 ] || { echo "vm-run: no command given" >&2; exit 2; }
+
+case "$kver" in
+6.1|6.12) kver=$("$here/kernels.sh" "$kver") ;;
+esac
+image=/boot/vmlinuz-$kver
+if [ ! -e "$image" ]; then
+	echo "vm-run: no kernel image $image (run scripts/install-deps.sh)" >&2
+	exit 2
+fi
+command -v vng >/dev/null || {
+	echo "vm-run: vng not found (run scripts/install-deps.sh)" >&2
+	exit 2
+}
+
+# vng in its own session, so that a timeout kills qemu too. Its output
+# goes through a pipe: vng reopens its stdout, and with a plain file as
+# stdout its writes and ours would overwrite each other.
+pidfile=$(mktemp)
+trap 'rm -f "$pidfile"' EXIT
+(
+	setsid -w sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" \
+		vng --run "$image" $accel --cpus "$cpus" --memory "$mem" \
+		--exec "$*" </dev/null 2>&1 | cat
+	exit "${PIPESTATUS[0]}"
+) &
+pid=$!
+(
+	trap 'kill "$s" 2>/dev/null; exit 0' TERM
+	sleep "$tmo" &
+	s=$!
+	wait "$s"
+	echo "vm-run: VM exceeded ${tmo}s, killing it" >&2
+	pg=$(cat "$pidfile")
+	[ -n "$pg" ] && kill -KILL -- -"$pg" 2>/dev/null
+) &
+watchdog=$!
+wait "$pid"
+rc=$?
+if kill -0 "$watchdog" 2>/dev/null; then
+	kill "$watchdog" 2>/dev/null
+	wait "$watchdog" 2>/dev/null
+else
+	rc=124
+fi
+exit "$rc"

@@ -1,0 +1,263 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared helpers of the rxsteer selftests: KTAP-style subtest reporting,
+# module load/unload, network namespaces with automatic cleanup, kernel log
+# checks and counter reading. Source it; it installs `trap rxs_cleanup EXIT`.
+
+# kselftest exit codes
+readonly KSFT_PASS=0
+readonly KSFT_FAIL=1
+readonly KSFT_SKIP=4
+
+RXS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+RXS_KO=${RXSTEER_KO:-$RXS_DIR/../build/$(uname -r)/rxsteer.ko}
+RXS_FLOWS=$RXS_DIR/rxs_flows
+RXS_TAG=rxs$$
+
+rxs_npass=0
+rxs_nfail=0
+rxs_nskip=0
+rxs_ntest=0
+rxs_namespaces=""
+rxs_loaded=0
+rxs_dmesg_start=0
+rxs_tmp=$(mktemp -d /tmp/rxsteer-test.XXXXXX)
+
+rxs_log() { echo "# $*"; }
+
+rxs_pass()
+{
+	rxs_ntest=$((rxs_ntest + 1)); rxs_npass=$((rxs_npass + 1))
+	echo "ok $rxs_ntest $1"
+}
+
+rxs_fail()
+{
+	rxs_ntest=$((rxs_ntest + 1)); rxs_nfail=$((rxs_nfail + 1))
+	echo "not ok $rxs_ntest $1${2:+ # $2}"
+}
+
+rxs_skip()
+{
+	rxs_ntest=$((rxs_ntest + 1)); rxs_nskip=$((rxs_nskip + 1))
+	echo "ok $rxs_ntest $1 # SKIP $2"
+}
+
+# rxs_check DESC CMD...: a subtest that passes when CMD succeeds.
+rxs_check()
+{
+	local desc=$1
+	shift
+	if "$@"; then
+		rxs_pass "$desc"
+	else
+		rxs_fail "$desc"
+	fi
+}
+
+# rxs_expect_errno DESC ERRNO_NAME FILE VALUE: a write must fail with ERRNO.
+rxs_expect_errno()
+{
+	local desc=$1 want=$2 file=$3 val=$4 out
+	out=$(printf '%s' "$val" 2>&1 >"$file") && {
+		rxs_fail "$desc" "write succeeded, want $want"
+		return
+	}
+	case "$out" in
+	*"$(rxs_strerror "$want")"*) rxs_pass "$desc" ;;
+	*) rxs_fail "$desc" "want $want, got: ${out##*: }" ;;
+	esac
+}
+
+rxs_strerror()
+{
+	case $1 in
+	EINVAL) echo "Invalid argument" ;;
+	ERANGE) echo "Numerical result out of range" ;;
+	EBUSY) echo "Device or resource busy" ;;
+	EPERM) echo "Operation not permitted" ;;
+	E2BIG) echo "Argument list too long" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# Exit with the kselftest code for what was reported.
+rxs_finish()
+{
+	echo "# Totals: pass:$rxs_npass fail:$rxs_nfail skip:$rxs_nskip"
+	[ "$rxs_nfail" -gt 0 ] && exit $KSFT_FAIL
+	[ "$rxs_npass" -eq 0 ] && [ "$rxs_nskip" -gt 0 ] && exit $KSFT_SKIP
+	exit $KSFT_PASS
+}
+
+# Skip the whole test with a reason.
+rxs_skip_all()
+{
+	echo "# SKIP: $*"
+	exit $KSFT_SKIP
+}
+
+rxs_require_root()
+{
+	[ "$(id -u)" = 0 ] || rxs_skip_all "needs root"
+}
+
+rxs_require_ko()
+{
+	[ -f "$RXS_KO" ] ||
+		rxs_skip_all "no module built for $(uname -r) at $RXS_KO (run make check)"
+}
+
+rxs_require_cmd()
+{
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null || rxs_skip_all "$c not installed"
+	done
+}
+
+rxs_require_cpus()
+{
+	[ "$(nproc)" -ge "$1" ] || rxs_skip_all "needs $1 CPUs, have $(nproc)"
+}
+
+rxs_load()
+{
+	insmod "$RXS_KO" "$@" || return 1
+	rxs_loaded=1
+}
+
+rxs_unload()
+{
+	rmmod rxsteer || return 1
+	rxs_loaded=0
+}
+
+# Kernel log: remember where this test starts, and check what it added.
+rxs_dmesg_mark()
+{
+	rxs_dmesg_start=$(dmesg | wc -l)
+}
+
+rxs_dmesg_new()
+{
+	dmesg | tail -n +"$((rxs_dmesg_start + 1))"
+}
+
+# Fails the subtest when the kernel warned, oopsed or reported a leak.
+rxs_dmesg_check()
+{
+	local bad
+	bad=$(rxs_dmesg_new | grep -E 'WARNING:|BUG:|Oops|general protection|KASAN|kmemleak|lockdep|possible circular|refcount_t|Call Trace|stack segment')
+	if [ -n "$bad" ]; then
+		echo "$bad" | sed 's/^/# dmesg: /'
+		rxs_fail "kernel log clean"
+	else
+		rxs_pass "kernel log clean"
+	fi
+}
+
+# rxs_ns_add NAME: a network namespace removed again at exit; prints its
+# full name.
+rxs_ns_add()
+{
+	local ns="$RXS_TAG-$1"
+	ip netns add "$ns" || return 1
+	rxs_namespaces="$rxs_namespaces $ns"
+	ip -n "$ns" link set lo up
+	echo "$ns"
+}
+
+rxs_cleanup()
+{
+	local ns
+	for ns in $rxs_namespaces; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	[ "$rxs_loaded" = 1 ] && rmmod rxsteer 2>/dev/null
+	rm -rf "$rxs_tmp"
+}
+trap rxs_cleanup EXIT
+
+# rxs_stat_col CPU NAME: one column of /proc/net/rxsteer_stat for one CPU.
+rxs_stat_col()
+{
+	awk -v cpu="$1" -v name="$2" '
+		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		$1 == cpu { print $col[name] }' /proc/net/rxsteer_stat
+}
+
+# rxs_stat_total NAME: a counter summed over CPUs (/sys/kernel/rxsteer).
+rxs_stat_total()
+{
+	cat "/sys/kernel/rxsteer/stats/$1"
+}
+
+# rxs_veth_setup: a sender namespace $RXS_NS_TX (device vtx) and a receiver
+# namespace $RXS_NS_RX (device vrx, numrxqueues ${1:-1}) joined by veth,
+# with 198.51.100.1/.2 and 2001:db8::1/::2, static neighbours, no DAD.
+RXS_TX4=198.51.100.1
+RXS_RX4=198.51.100.2
+RXS_TX6=2001:db8::1
+RXS_RX6=2001:db8::2
+rxs_veth_setup()
+{
+	local nq=${1:-1} ns
+	RXS_NS_TX=$(rxs_ns_add tx) && RXS_NS_RX=$(rxs_ns_add rx) || return 1
+	ip link add vtx netns "$RXS_NS_TX" numrxqueues "$nq" numtxqueues "$nq" \
+		type veth peer name vrx netns "$RXS_NS_RX" \
+		numrxqueues "$nq" numtxqueues "$nq" || return 1
+	for ns in "$RXS_NS_TX" "$RXS_NS_RX"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.all.router_solicitations=0 \
+			net.ipv6.conf.default.router_solicitations=0
+	done
+	ip -n "$RXS_NS_TX" addr add "$RXS_TX4/24" dev vtx
+	ip -n "$RXS_NS_RX" addr add "$RXS_RX4/24" dev vrx
+	ip -n "$RXS_NS_TX" addr add "$RXS_TX6/64" dev vtx nodad
+	ip -n "$RXS_NS_RX" addr add "$RXS_RX6/64" dev vrx nodad
+	ip -n "$RXS_NS_TX" link set vtx up
+	ip -n "$RXS_NS_RX" link set vrx up
+	local mtx mrx
+	mtx=$(ip -n "$RXS_NS_TX" -br link show vtx | awk '{print $3}')
+	mrx=$(ip -n "$RXS_NS_RX" -br link show vrx | awk '{print $3}')
+	ip -n "$RXS_NS_TX" neigh replace "$RXS_RX4" lladdr "$mrx" dev vtx nud permanent
+	ip -n "$RXS_NS_RX" neigh replace "$RXS_TX4" lladdr "$mtx" dev vrx nud permanent
+	ip -n "$RXS_NS_TX" neigh replace "$RXS_RX6" lladdr "$mrx" dev vtx nud permanent
+	ip -n "$RXS_NS_RX" neigh replace "$RXS_TX6" lladdr "$mtx" dev vrx nud permanent
+}
+
+# rxs_nsfs NS CMD: run a shell command in NS, with its /sys.
+rxs_nsfs()
+{
+	ip netns exec "$1" sh -c "$2"
+}
+
+# rxs_rxfile PATH-UNDER-rxsteer: a knob of vrx, as seen from inside its
+# namespace (sysfs shows a namespace's devices only there).
+rxs_rx_get()
+{
+	rxs_nsfs "$RXS_NS_RX" "cat /sys/class/net/vrx/rxsteer/$1"
+}
+
+rxs_rx_set()
+{
+	rxs_nsfs "$RXS_NS_RX" "echo '$2' > /sys/class/net/vrx/rxsteer/$1"
+}
+
+# rxs_snap FILE: save /proc/net/rxsteer_stat.
+rxs_snap()
+{
+	cat /proc/net/rxsteer_stat > "$1"
+}
+
+# rxs_snap_delta OLD NEW NAME: "cpu delta" lines for one column.
+rxs_snap_delta()
+{
+	awk -v name="$3" '
+		FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		FILENAME == ARGV[1] { old[$1] = $col[name]; next }
+		{ print $1, $col[name] - old[$1] }' "$1" "$2"
+}

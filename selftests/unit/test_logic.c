@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the pure decision logic shared with the module: mask
+ * parsing (both knob formats) and the hash-to-CPU scaling. Prints TAP.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "rxsteer/logic.h"
+
+static int ntest, nfail;
+
+static void check(int cond, const char *what)
+{
+	ntest++;
+	if (!cond)
+		nfail++;
+	printf("%sok %d %s\n", cond ? "" : "not ", ntest, what);
+}
+
+typedef int (*parser)(const char *, size_t, unsigned long *, unsigned int);
+
+/* Parse @in with @nbits bits; check the errno and, on success, the mask. */
+static void case_mask(parser p, const char *name, const char *in,
+		      unsigned int nbits, int want_err, unsigned long want)
+{
+	unsigned long bits[2] = { 0xdead, 0xbeef };
+	char what[128], shown[48];
+	int err = p(in, strlen(in), bits, nbits);
+	size_t i, j = 0;
+
+	/* Show the input on one line: newlines as \n, long input cut. */
+	for (i = 0; in[i] && j < sizeof(shown) - 4; i++) {
+		if (in[i] == '\n') {
+			shown[j++] = '\\';
+			shown[j++] = 'n';
+		} else {
+			shown[j++] = in[i];
+		}
+	}
+	shown[j] = '\0';
+	snprintf(what, sizeof(what), "%s(\"%s%s\", %u) = %d mask %#lx",
+		 name, shown, in[i] ? "..." : "", nbits, want_err, want);
+	check(err == want_err && (err || bits[0] == want), what);
+}
+
+static void test_hexmask(void)
+{
+	static char big[RXS_MASK_MAX_INPUT + 2];
+	parser p = rxs_parse_hexmask;
+
+	case_mask(p, "hex", "f", 4, 0, 0xf);
+	case_mask(p, "hex", "f\n", 4, 0, 0xf);
+	case_mask(p, "hex", "0", 4, 0, 0);
+	case_mask(p, "hex", "0000000e", 4, 0, 0xe);
+	case_mask(p, "hex", "1,00000003", 64, 0, 0x100000003UL);
+	case_mask(p, "hex", "A", 4, 0, 0xa);
+	case_mask(p, "hex", "10", 4, -ERANGE, 0);
+	case_mask(p, "hex", "8", 3, -ERANGE, 0);
+	case_mask(p, "hex", "", 4, -EINVAL, 0);
+	case_mask(p, "hex", "\n", 4, -EINVAL, 0);
+	case_mask(p, "hex", "xyz", 4, -EINVAL, 0);
+	case_mask(p, "hex", "0x3", 4, -EINVAL, 0);
+	case_mask(p, "hex", "-1", 4, -EINVAL, 0);
+	case_mask(p, "hex", "1,,2", 64, -EINVAL, 0);
+	case_mask(p, "hex", ",1", 64, -EINVAL, 0);
+	case_mask(p, "hex", "1,", 64, -EINVAL, 0);
+	case_mask(p, "hex", "123456789", 64, -EINVAL, 0);
+	case_mask(p, "hex", "3 ", 4, -EINVAL, 0);
+	case_mask(p, "hex", "3\n\n", 4, -EINVAL, 0);
+	memset(big, '0', sizeof(big) - 1);
+	case_mask(p, "hex", big, 4, -EINVAL, 0);
+}
+
+static void test_cpulist(void)
+{
+	parser p = rxs_parse_cpulist;
+
+	case_mask(p, "list", "0-3,6", 8, 0, 0x4f);
+	case_mask(p, "list", "1", 4, 0, 0x2);
+	case_mask(p, "list", "1\n", 4, 0, 0x2);
+	case_mask(p, "list", "", 4, 0, 0);
+	case_mask(p, "list", "\n", 4, 0, 0);
+	case_mask(p, "list", "2-2", 4, 0, 0x4);
+	case_mask(p, "list", "0,2", 4, 0, 0x5);
+	case_mask(p, "list", "4", 4, -ERANGE, 0);
+	case_mask(p, "list", "0-64", 64, -ERANGE, 0);
+	case_mask(p, "list", "99999999", 64, -ERANGE, 0);
+	case_mask(p, "list", "3-1", 4, -EINVAL, 0);
+	case_mask(p, "list", "0-", 4, -EINVAL, 0);
+	case_mask(p, "list", "-1", 4, -EINVAL, 0);
+	case_mask(p, "list", "a", 4, -EINVAL, 0);
+	case_mask(p, "list", "0,,1", 4, -EINVAL, 0);
+	case_mask(p, "list", "0,", 4, -EINVAL, 0);
+	case_mask(p, "list", ",0", 4, -EINVAL, 0);
+	case_mask(p, "list", "1 2", 4, -EINVAL, 0);
+}
+
+static void test_scale(void)
+{
+	unsigned int counts[3] = { 0 }, i;
+	int ok = 1;
+
+	check(rxs_scale(0, 3) == 0, "scale(0, 3) = 0");
+	check(rxs_scale(0xffffffffu, 3) == 2, "scale(max, 3) = 2");
+	check(rxs_scale(0x80000000u, 2) == 1, "scale(2^31, 2) = 1");
+	check(rxs_scale(12345, 1) == 0, "scale(x, 1) = 0");
+	/* Evenly spread hashes land evenly. */
+	for (i = 0; i < 3000; i++)
+		counts[rxs_scale(i * 1431656u, 3)]++;
+	for (i = 0; i < 3; i++)
+		ok &= counts[i] == 1000;
+	check(ok, "scale spreads a uniform range evenly over 3");
+}
+
+int main(void)
+{
+	printf("TAP version 13\n");
+	test_hexmask();
+	test_cpulist();
+	test_scale();
+	printf("1..%d\n", ntest);
+	printf("%d passed, %d failed\n", ntest - nfail, nfail);
+	return nfail ? 1 : 0;
+}

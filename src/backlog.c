@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-CPU backlogs: enqueue on the target CPU, batched IPI kicks, the NAPI
+ * poll that re-delivers, and draining at detach and unload.
+ *
+ * Kicks are batched like the kernel's rps_ipi_queued(): the enqueuing CPU
+ * only notes the target on a local list and schedules a NAPI of its own
+ * ("kick NAPI"). That NAPI runs after the current receive batch, in a later
+ * round of the same NET_RX softirq, and sends one IPI per noted target. A
+ * target whose backlog poll is already pending is not noted again: the
+ * kick_pending flag, under the backlog lock, is set by the first enqueuer
+ * and cleared only by the poll when it finds the backlog empty.
+ */
+
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <linux/smp.h>
+
+#include "rxsteer/compat.h"
+#include "rxsteer/rxsteer.h"
+
+struct rxs_cpu {
+	/* Target side: filled by any CPU, drained by this CPU's poll. */
+	struct sk_buff_head queue;	/* its lock guards the fields below */
+	bool kick_pending;
+	struct napi_struct napi;
+	call_single_data_t csd;
+	unsigned int cpu;
+
+	/* Source side: touched only by this CPU, in BH context. */
+	struct rxs_cpu *kick_next;	/* link in a source CPU's kick list */
+	struct rxs_cpu *kick_list;	/* targets to kick after this batch */
+	struct napi_struct kick_napi;
+};
+
+static DEFINE_PER_CPU_ALIGNED(struct rxs_cpu, rxs_cpus);
+
+/* The skb this CPU is re-delivering now: the rx_handler lets it pass. */
+static DEFINE_PER_CPU(const struct sk_buff *, rxs_redelivering);
+
+static struct net_device *rxs_napi_dev;
+
+/**
+ * rxs_backlog_is_redelivery() - is @skb being re-delivered by our poll?
+ * @skb: the skb the rx_handler sees
+ *
+ * Return: true when this CPU's backlog poll is re-delivering @skb, which
+ * must then pass through unsteered.
+ */
+bool rxs_backlog_is_redelivery(const struct sk_buff *skb)
+{
+	return __this_cpu_read(rxs_redelivering) == skb;
+}
+
+/* IPI handler, hard interrupt context on the target CPU. */
+static void rxs_backlog_ipi(void *info)
+{
+	struct rxs_cpu *rc = info;
+
+	rxs_stat_inc(RXS_STAT_IPI_RECV);
+	napi_schedule_irqoff(&rc->napi);
+}
+
+static int rxs_backlog_poll(struct napi_struct *napi, int budget)
+{
+	struct rxs_cpu *rc = container_of(napi, struct rxs_cpu, napi);
+	int work = 0;
+
+	rxs_stat_inc(RXS_STAT_POLLS);
+	while (work < budget) {
+		struct sk_buff_head batch;
+		struct sk_buff *skb;
+
+		__skb_queue_head_init(&batch);
+		spin_lock(&rc->queue.lock);
+		if (skb_queue_empty(&rc->queue)) {
+			/* The next enqueuer kicks us again. */
+			rc->kick_pending = false;
+			spin_unlock(&rc->queue.lock);
+			napi_complete_done(napi, work);
+			return work;
+		}
+		while (work + skb_queue_len(&batch) < budget &&
+		       (skb = __skb_dequeue(&rc->queue)))
+			__skb_queue_tail(&batch, skb);
+		spin_unlock(&rc->queue.lock);
+
+		while ((skb = __skb_dequeue(&batch))) {
+			/* Taps, tc and nf ingress saw it on the arrival CPU. */
+			rxs_skb_skip_taps(skb);
+			__this_cpu_write(rxs_redelivering, skb);
+			netif_receive_skb(skb);
+			__this_cpu_write(rxs_redelivering, NULL);
+			rxs_stat_inc(RXS_STAT_PROCESSED);
+			work++;
+		}
+	}
+	return work;
+}
+
+/* Runs on a source CPU after its receive batch: one IPI per target. */
+static int rxs_backlog_kick_poll(struct napi_struct *napi, int budget)
+{
+	struct rxs_cpu *src = container_of(napi, struct rxs_cpu, kick_napi);
+	struct rxs_cpu *rc = src->kick_list;
+
+	src->kick_list = NULL;
+	while (rc) {
+		struct rxs_cpu *next = rc->kick_next;
+
+		if (!smp_call_function_single_async(rc->cpu, &rc->csd)) {
+			rxs_stat_inc(RXS_STAT_IPI_SENT);
+		} else {
+			/*
+			 * The target went offline: drain its backlog here.
+			 * The poll works on any CPU, under the backlog lock.
+			 */
+			napi_schedule(&rc->napi);
+		}
+		rc = next;
+	}
+	napi_complete_done(napi, 0);
+	return 0;
+}
+
+/**
+ * rxs_backlog_enqueue() - queue @skb on @cpu's backlog and arrange a kick
+ * @skb: the packet; consumed in every case
+ * @cpu: target CPU, not the current one
+ * @limit: drop when the target backlog already holds this many packets
+ *
+ * Called from the rx_handler with BH disabled.
+ *
+ * Return: true if queued, false if dropped (and counted).
+ */
+bool rxs_backlog_enqueue(struct sk_buff *skb, unsigned int cpu,
+			 unsigned int limit)
+{
+	struct rxs_cpu *rc = per_cpu_ptr(&rxs_cpus, cpu);
+	struct rxs_cpu *src;
+	bool kick;
+
+	spin_lock(&rc->queue.lock);
+	if (unlikely(skb_queue_len(&rc->queue) >= limit)) {
+		spin_unlock(&rc->queue.lock);
+		rxs_stat_inc(RXS_STAT_DROP_BACKLOG);
+		kfree_skb(skb);
+		return false;
+	}
+	__skb_queue_tail(&rc->queue, skb);
+	per_cpu_ptr(&rxs_stats, cpu)->v[RXS_STAT_STEERED_IN]++;
+	kick = !rc->kick_pending;
+	rc->kick_pending = true;
+	spin_unlock(&rc->queue.lock);
+	rxs_stat_inc(RXS_STAT_STEERED_OUT);
+
+	if (kick) {
+		src = this_cpu_ptr(&rxs_cpus);
+		rc->kick_next = src->kick_list;
+		src->kick_list = rc;
+		napi_schedule(&src->kick_napi);
+	}
+	return true;
+}
+
+/**
+ * rxs_backlog_len() - packets now waiting in @cpu's backlog
+ * @cpu: the CPU
+ *
+ * Return: the queue length, read without the lock.
+ */
+unsigned int rxs_backlog_len(unsigned int cpu)
+{
+	return skb_queue_len_lockless(&per_cpu_ptr(&rxs_cpus, cpu)->queue);
+}
+
+static unsigned int rxs_backlog_purge(struct rxs_cpu *rc,
+				      const struct net_device *dev)
+{
+	struct sk_buff *skb, *tmp;
+	struct sk_buff_head drop;
+	unsigned int n;
+
+	__skb_queue_head_init(&drop);
+	spin_lock_bh(&rc->queue.lock);
+	skb_queue_walk_safe(&rc->queue, skb, tmp) {
+		if (!dev || skb->dev == dev) {
+			__skb_unlink(skb, &rc->queue);
+			__skb_queue_tail(&drop, skb);
+		}
+	}
+	spin_unlock_bh(&rc->queue.lock);
+	n = skb_queue_len(&drop);
+	__skb_queue_purge(&drop);
+	return n;
+}
+
+/**
+ * rxs_backlog_purge_dev() - drop every queued skb of @dev, counting them
+ * @dev: a device whose rx_handler is already unregistered
+ *
+ * After this and a grace period (a poll re-delivering a batch it took
+ * before holds the RCU read side), no skb of @dev is left in rxsteer.
+ */
+void rxs_backlog_purge_dev(const struct net_device *dev)
+{
+	unsigned int cpu, n = 0;
+
+	for_each_possible_cpu(cpu)
+		n += rxs_backlog_purge(per_cpu_ptr(&rxs_cpus, cpu), dev);
+	if (n) {
+		local_bh_disable();
+		__this_cpu_add(rxs_stats.v[RXS_STAT_DROP_DETACHED], n);
+		local_bh_enable();
+	}
+}
+
+static void rxs_backlog_sync_ipi(void *info)
+{
+}
+
+/**
+ * rxs_backlog_init() - set up every possible CPU's backlog and NAPIs
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int rxs_backlog_init(void)
+{
+	unsigned int cpu;
+
+	rxs_napi_dev = rxs_alloc_dummy_netdev();
+	if (!rxs_napi_dev)
+		return -ENOMEM;
+
+	for_each_possible_cpu(cpu) {
+		struct rxs_cpu *rc = per_cpu_ptr(&rxs_cpus, cpu);
+
+		skb_queue_head_init(&rc->queue);
+		rc->cpu = cpu;
+		INIT_CSD(&rc->csd, rxs_backlog_ipi, rc);
+		netif_napi_add(rxs_napi_dev, &rc->napi, rxs_backlog_poll);
+		netif_napi_add(rxs_napi_dev, &rc->kick_napi,
+			       rxs_backlog_kick_poll);
+		napi_enable(&rc->napi);
+		napi_enable(&rc->kick_napi);
+	}
+	return 0;
+}
+
+/**
+ * rxs_backlog_exit() - stop all polls and kicks, free what is left
+ *
+ * Called after every device is detached, so nothing enqueues any more.
+ */
+void rxs_backlog_exit(void)
+{
+	unsigned int cpu, n = 0;
+
+	/* No kick NAPI sends an IPI, no backlog poll runs after this. */
+	for_each_possible_cpu(cpu) {
+		struct rxs_cpu *rc = per_cpu_ptr(&rxs_cpus, cpu);
+
+		napi_disable(&rc->kick_napi);
+		napi_disable(&rc->napi);
+	}
+	/*
+	 * An IPI sent before may still be queued. Async calls queued on a
+	 * CPU are run by the flush that runs the next synchronous call at the
+	 * latest, or the one before it: two rounds leave none behind.
+	 */
+	on_each_cpu(rxs_backlog_sync_ipi, NULL, 1);
+	on_each_cpu(rxs_backlog_sync_ipi, NULL, 1);
+
+	for_each_possible_cpu(cpu) {
+		struct rxs_cpu *rc = per_cpu_ptr(&rxs_cpus, cpu);
+
+		n += rxs_backlog_purge(rc, NULL);
+		netif_napi_del(&rc->kick_napi);
+		netif_napi_del(&rc->napi);
+	}
+	WARN_ON_ONCE(n);
+	rxs_free_dummy_netdev(rxs_napi_dev);
+}

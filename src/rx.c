@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The rx_handler: for each received skb, decide between passing it up on
+ * this CPU and steering it to another CPU's backlog.
+ */
+
+#include <linux/if_ether.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+
+#include "rxsteer/compat.h"
+#include "rxsteer/rxsteer.h"
+
+static bool rxs_rx_is_ip(const struct sk_buff *skb)
+{
+	return skb->protocol == htons(ETH_P_IP) ||
+	       skb->protocol == htons(ETH_P_IPV6);
+}
+
+/* Kernel RPS already steered this packet if its rx queue has a map. */
+static bool rxs_rx_kernel_rps_on(const struct net_device *dev, u16 index)
+{
+#ifdef CONFIG_RPS
+	if (static_branch_unlikely(&rps_needed) &&
+	    index < dev->num_rx_queues)
+		return rcu_access_pointer(dev->_rx[index].rps_map);
+#endif
+	return false;
+}
+
+/**
+ * rxs_handle_frame() - rx_handler of an attached device
+ * @pskb: the received skb; replaced when it had to be unshared
+ *
+ * Runs in __netif_receive_skb_core() under rcu_read_lock with BH disabled,
+ * after packet taps, tc and netfilter ingress.
+ *
+ * Return: RX_HANDLER_PASS to go on on this CPU, RX_HANDLER_CONSUMED when
+ * the skb was queued to another CPU (or dropped there and counted).
+ */
+rx_handler_result_t rxs_handle_frame(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct rxs_queue *q;
+	struct rxs_map *map;
+	struct rxs_dev *rdev;
+	unsigned int cpu;
+	u16 index = 0;
+	u32 hash;
+
+	if (rxs_backlog_is_redelivery(skb)) {
+		rxs_stat_inc(RXS_STAT_REDELIVERED);
+		return RX_HANDLER_PASS;
+	}
+
+	rdev = rcu_dereference(skb->dev->rx_handler_data);
+	if (skb_rx_queue_recorded(skb)) {
+		index = skb_get_rx_queue(skb);
+		if (unlikely(index >= rdev->nqueues))
+			index = 0;
+	}
+	if (unlikely(rxs_rx_kernel_rps_on(skb->dev, index)))
+		__this_cpu_inc(*rdev->rps_conflicts);
+
+	q = rdev->queues[index];
+	__this_cpu_inc(q->stats->seen);
+	map = rcu_dereference(q->map);
+	if (!map) {
+		rxs_stat_inc(RXS_STAT_NO_STEER);
+		return RX_HANDLER_PASS;
+	}
+	if (!rxs_rx_is_ip(skb)) {
+		rxs_stat_inc(RXS_STAT_NON_IP);
+		return RX_HANDLER_PASS;
+	}
+	/* Reuses the NIC's or the sender's hash; else computes and keeps it
+	 * in skb->hash, so the socket's sk_rxhash matches it later.
+	 */
+	hash = skb_get_hash(skb);
+	if (unlikely(!hash)) {
+		rxs_stat_inc(RXS_STAT_NO_HASH);
+		return RX_HANDLER_PASS;
+	}
+
+	cpu = rxs_rps_pick_cpu(map, hash);
+	if (cpu == smp_processor_id()) {
+		rxs_stat_inc(RXS_STAT_PASSED_LOCAL);
+		return RX_HANDLER_PASS;
+	}
+	if (unlikely(!cpu_online(cpu))) {
+		rxs_stat_inc(RXS_STAT_TARGET_OFFLINE);
+		return RX_HANDLER_PASS;
+	}
+
+	/* A tap may still hold a reference: the target CPU will modify it. */
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (unlikely(!skb)) {
+		rxs_stat_inc(RXS_STAT_DROP_NOMEM);
+		return RX_HANDLER_CONSUMED;
+	}
+	*pskb = skb;
+	if (rxs_backlog_enqueue(skb, cpu, READ_ONCE(rdev->backlog_limit)))
+		__this_cpu_inc(q->stats->steered);
+	return RX_HANDLER_CONSUMED;
+}
