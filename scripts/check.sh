@@ -3,7 +3,7 @@
 #
 # The whole test suite (`make check`):
 #   1. install what is missing (scripts/install-deps.sh);
-#   2. user-space unit tests of the pure logic;
+#   2. user-space unit tests of the pure logic; checkpatch --strict;
 #   3. build rxsteer.ko for every supported kernel, W=1, warning-free,
 #      and with sparse (C=2);
 #   4. boot one VM per kernel lane and run the selftests there;
@@ -40,6 +40,15 @@ if make -s unit >"$logdir/unit.tap" 2>&1; then
 else
 	cat "$logdir/unit.tap"
 	summary+="unit: FAILED"$'\n'
+	fail=1
+fi
+
+note "coding style (checkpatch --strict)"
+if scripts/checkpatch.sh >"$logdir/style.log" 2>&1; then
+	summary+="style: checkpatch --strict clean"$'\n'
+else
+	cat "$logdir/style.log"
+	summary+="style: FAILED"$'\n'
 	fail=1
 fi
 

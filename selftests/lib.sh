@@ -56,11 +56,20 @@ rxs_check()
 	fi
 }
 
+# rxs_write FILE VALUE: write VALUE (as is) to FILE, in namespace $RXS_NS
+# when set; prints the shell's error message on failure.
+rxs_write()
+{
+	local run=""
+	[ -n "${RXS_NS:-}" ] && run="ip netns exec $RXS_NS"
+	$run bash -c 'printf "%s" "$1" > "$2"' _ "$2" "$1" 2>&1
+}
+
 # rxs_expect_errno DESC ERRNO_NAME FILE VALUE: a write must fail with ERRNO.
 rxs_expect_errno()
 {
 	local desc=$1 want=$2 file=$3 val=$4 out
-	out=$(printf '%s' "$val" 2>&1 >"$file") && {
+	out=$(rxs_write "$file" "$val") && {
 		rxs_fail "$desc" "write succeeded, want $want"
 		return
 	}
@@ -85,6 +94,7 @@ rxs_strerror()
 # Exit with the kselftest code for what was reported.
 rxs_finish()
 {
+	echo "1..$rxs_ntest"
 	echo "# Totals: pass:$rxs_npass fail:$rxs_nfail skip:$rxs_nskip"
 	[ "$rxs_nfail" -gt 0 ] && exit $KSFT_FAIL
 	[ "$rxs_npass" -eq 0 ] && [ "$rxs_nskip" -gt 0 ] && exit $KSFT_SKIP
@@ -120,6 +130,12 @@ rxs_require_cmd()
 rxs_require_cpus()
 {
 	[ "$(nproc)" -ge "$1" ] || rxs_skip_all "needs $1 CPUs, have $(nproc)"
+}
+
+rxs_require_tun()
+{
+	[ -c /dev/net/tun ] || modprobe tun 2>/dev/null
+	[ -c /dev/net/tun ] || rxs_skip_all "no /dev/net/tun"
 }
 
 rxs_load()
@@ -260,4 +276,47 @@ rxs_snap_delta()
 		FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 		FILENAME == ARGV[1] { old[$1] = $col[name]; next }
 		{ print $1, $col[name] - old[$1] }' "$1" "$2"
+}
+
+# rxs_flows_run TAG FAMILY NFLOWS NPKTS SENDCPU [recv args...]: receive in
+# $RXS_NS_RX, send from $RXS_NS_TX pinned to SENDCPU; the receiver report
+# lands in $rxs_tmp/TAG.out. Flow i is TX:20000+i -> RX:9000+i.
+rxs_flows_run()
+{
+	local tag=$1 fam=$2 nflows=$3 npkts=$4 cpu=$5 src dst i
+	shift 5
+	if [ "$fam" = 6 ]; then src=$RXS_TX6 dst=$RXS_RX6; else src=$RXS_TX4 dst=$RXS_RX4; fi
+	rm -f "$rxs_tmp/$tag.ready"
+	ip netns exec "$RXS_NS_RX" "$RXS_FLOWS" recv "-$fam" -a "$dst" -p 9000 \
+		-f "$nflows" -n "$npkts" -A "$src" -P 20000 -t 3000 \
+		-r "$rxs_tmp/$tag.ready" "$@" >"$rxs_tmp/$tag.out" &
+	local rpid=$!
+	for i in $(seq 100); do
+		[ -e "$rxs_tmp/$tag.ready" ] && break
+		sleep 0.1
+	done
+	ip netns exec "$RXS_NS_TX" "$RXS_FLOWS" send "-$fam" -a "$dst" -p 9000 \
+		-S "$src" -P 20000 -f "$nflows" -n "$npkts" -c "$cpu" -w 0 \
+		>"$rxs_tmp/$tag.send"
+	wait "$rpid"
+}
+
+# rxs_flows_cpus TAG: "cpu count" lines of a receiver report.
+rxs_flows_cpus()
+{
+	awk '$1 == "cpu" { print $2, $4 }' "$rxs_tmp/$1.out"
+}
+
+# rxs_flows_total TAG: packets received.
+rxs_flows_total()
+{
+	awk '$1 == "total" { print $3 }' "$rxs_tmp/$1.out"
+}
+
+# rxs_flows_split TAG: number of flows whose packets were processed on
+# more than one CPU.
+rxs_flows_split()
+{
+	awk '$1 == "flow" && $12 ~ /,/ { n++ } END { print n + 0 }' \
+		"$rxs_tmp/$1.out"
 }

@@ -126,7 +126,7 @@ static int rxs_backlog_kick_poll(struct napi_struct *napi, int budget)
 /**
  * rxs_backlog_enqueue() - queue @skb on @cpu's backlog and arrange a kick
  * @skb: the packet; consumed in every case
- * @cpu: target CPU, not the current one
+ * @cpu: target CPU; the current one only to queue behind packets there
  * @limit: drop when the target backlog already holds this many packets
  *
  * Called from the rx_handler with BH disabled.
@@ -154,7 +154,9 @@ bool rxs_backlog_enqueue(struct sk_buff *skb, unsigned int cpu,
 	spin_unlock(&rc->queue.lock);
 	rxs_stat_inc(RXS_STAT_STEERED_OUT);
 
-	if (kick) {
+	if (kick && cpu == smp_processor_id()) {
+		napi_schedule(&rc->napi);
+	} else if (kick) {
 		src = this_cpu_ptr(&rxs_cpus);
 		rc->kick_next = src->kick_list;
 		src->kick_list = rc;

@@ -19,10 +19,30 @@ module_param(attach, charp, 0444);
 MODULE_PARM_DESC(attach,
 		 "Comma-separated devices of the initial network namespace to attach at load");
 
+static int rxs_param_set_backlog_limit(const char *val,
+				       const struct kernel_param *kp)
+{
+	unsigned int v;
+	int err = kstrtouint(val, 0, &v);
+
+	if (err)
+		return err;
+	if (v < 1 || v > RXS_BACKLOG_LIMIT_MAX)
+		return -ERANGE;
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops rxs_param_backlog_limit_ops = {
+	.set = rxs_param_set_backlog_limit,
+	.get = param_get_uint,
+};
+
 static unsigned int backlog_limit = RXS_BACKLOG_LIMIT_DEFAULT;
-module_param(backlog_limit, uint, 0444);
+module_param_cb(backlog_limit, &rxs_param_backlog_limit_ops, &backlog_limit,
+		0444);
 MODULE_PARM_DESC(backlog_limit,
-		 "Initial per-CPU backlog limit (packets) of a newly attached device (default 1000)");
+		 "Initial backlog_limit of every device's rxsteer directory, 1..1048576 packets (default 1000)");
 
 /* Every rxs_dev, keyed by its net_device; under RTNL. */
 static DEFINE_HASHTABLE(rxs_devs, 8);
@@ -37,14 +57,15 @@ static struct rxs_dev *rxs_dev_find(const struct net_device *dev)
 	return NULL;
 }
 
-/* Kernel RPS on any rx queue of @dev: report the first one. */
+/* Kernel RPS or RFS on any rx queue of @dev: report the first one. */
 static int rxs_dev_kernel_rps_queue(const struct net_device *dev)
 {
 #ifdef CONFIG_RPS
 	unsigned int i;
 
 	for (i = 0; i < dev->num_rx_queues; i++)
-		if (rcu_access_pointer(dev->_rx[i].rps_map))
+		if (rcu_access_pointer(dev->_rx[i].rps_map) ||
+		    rcu_access_pointer(dev->_rx[i].rps_flow_table))
 			return i;
 #endif
 	return -1;
@@ -141,7 +162,7 @@ int rxs_dev_attach(struct rxs_dev *rdev)
 	}
 	q = rxs_dev_kernel_rps_queue(dev);
 	if (q >= 0) {
-		netdev_warn(dev, "rxsteer: cannot attach: kernel RPS is enabled on rx-%d (rps_cpus); clear it first\n",
+		netdev_warn(dev, "rxsteer: cannot attach: kernel RPS is enabled on rx-%d (rps_cpus or rps_flow_cnt); clear it first\n",
 			    q);
 		return -EBUSY;
 	}
@@ -197,7 +218,7 @@ static int rxs_dev_register(struct net_device *dev)
 		kfree(rdev);
 		return -ENOMEM;
 	}
-	rdev->backlog_limit = clamp(backlog_limit, 1U, RXS_BACKLOG_LIMIT_MAX);
+	rdev->backlog_limit = backlog_limit;
 	err = rxs_sysfs_dev_add(rdev);	/* on error, freed by release */
 	if (err)
 		return err;
@@ -258,7 +279,8 @@ static void rxs_dev_attach_param(void)
 
 		if (!*name)
 			continue;
-		dev = __dev_get_by_name(&init_net, strim(name));
+		name = strim(name);
+		dev = __dev_get_by_name(&init_net, name);
 		rdev = dev ? rxs_dev_find(dev) : NULL;
 		if (rdev)
 			err = rxs_dev_attach(rdev);

@@ -17,15 +17,23 @@ static bool rxs_rx_is_ip(const struct sk_buff *skb)
 	       skb->protocol == htons(ETH_P_IPV6);
 }
 
-/* Kernel RPS already steered this packet if its rx queue has a map. */
+/*
+ * Kernel RPS or RFS configured on this rx queue: get_rps_cpu() already ran
+ * before the rx_handler, and runs again on every re-delivery.
+ */
 static bool rxs_rx_kernel_rps_on(const struct net_device *dev, u16 index)
 {
 #ifdef CONFIG_RPS
-	if (static_branch_unlikely(&rps_needed) &&
-	    index < dev->num_rx_queues)
-		return rcu_access_pointer(dev->_rx[index].rps_map);
-#endif
+	const struct netdev_rx_queue *rxq;
+
+	if (!static_branch_unlikely(&rps_needed) || index >= dev->num_rx_queues)
+		return false;
+	rxq = &dev->_rx[index];
+	return rcu_access_pointer(rxq->rps_map) ||
+	       rcu_access_pointer(rxq->rps_flow_table);
+#else
 	return false;
+#endif
 }
 
 /**
@@ -35,7 +43,7 @@ static bool rxs_rx_kernel_rps_on(const struct net_device *dev, u16 index)
  * Runs in __netif_receive_skb_core() under rcu_read_lock with BH disabled,
  * after packet taps, tc and netfilter ingress.
  *
- * Return: RX_HANDLER_PASS to go on on this CPU, RX_HANDLER_CONSUMED when
+ * Return: RX_HANDLER_PASS to continue on this CPU, RX_HANDLER_CONSUMED when
  * the skb was queued to another CPU (or dropped there and counted).
  */
 rx_handler_result_t rxs_handle_frame(struct sk_buff **pskb)
@@ -59,11 +67,16 @@ rx_handler_result_t rxs_handle_frame(struct sk_buff **pskb)
 		if (unlikely(index >= rdev->nqueues))
 			index = 0;
 	}
-	if (unlikely(rxs_rx_kernel_rps_on(skb->dev, index)))
-		__this_cpu_inc(*rdev->rps_conflicts);
-
 	q = rdev->queues[index];
 	__this_cpu_inc(q->stats->seen);
+	if (unlikely(rxs_rx_kernel_rps_on(skb->dev, index))) {
+		/*
+		 * Steering as well would bounce the skb between the CPUs the
+		 * kernel and rxsteer pick: count, and leave it to the kernel.
+		 */
+		__this_cpu_inc(*rdev->rps_conflicts);
+		return RX_HANDLER_PASS;
+	}
 	map = rcu_dereference(q->map);
 	if (!map) {
 		rxs_stat_inc(RXS_STAT_NO_STEER);
@@ -84,10 +97,16 @@ rx_handler_result_t rxs_handle_frame(struct sk_buff **pskb)
 
 	cpu = rxs_rps_pick_cpu(map, hash);
 	if (cpu == smp_processor_id()) {
-		rxs_stat_inc(RXS_STAT_PASSED_LOCAL);
-		return RX_HANDLER_PASS;
-	}
-	if (unlikely(!cpu_online(cpu))) {
+		/*
+		 * Pass at once, unless packets wait in this CPU's backlog: one
+		 * of them may be of this flow (it arrived on another CPU
+		 * before), and this packet must not overtake it.
+		 */
+		if (likely(!rxs_backlog_len(cpu))) {
+			rxs_stat_inc(RXS_STAT_PASSED_LOCAL);
+			return RX_HANDLER_PASS;
+		}
+	} else if (unlikely(!cpu_online(cpu))) {
 		rxs_stat_inc(RXS_STAT_TARGET_OFFLINE);
 		return RX_HANDLER_PASS;
 	}

@@ -29,9 +29,10 @@
 #endif
 
 /*
- * v6.10, "net: create a dummy net_device allocator" added alloc_netdev_dummy(); struct net_device then stopped being
- * embeddable. Before it, a dummy device is allocated by hand and set up
- * with init_dummy_netdev().
+ * v6.10, "net: create a dummy net_device allocator" added
+ * alloc_netdev_dummy(); struct net_device then stopped being embeddable.
+ * Before it, a dummy device is allocated by hand and set up with
+ * init_dummy_netdev().
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
 static inline struct net_device *rxs_alloc_dummy_netdev(void)
@@ -72,9 +73,11 @@ static inline void rxs_free_dummy_netdev(struct net_device *dev)
 /*
  * Mark a re-delivered skb so that __netif_receive_skb_core() skips packet
  * taps, tc ingress and netfilter ingress once (skb_skip_tc_classify()
- * tests and clears the bit; ifb uses it the same way). The bit exists only
- * with CONFIG_NET_CLS_ACT, in 6.1 and 6.12 alike; without it taps see a
- * steered packet twice, which Documentation/limitations.rst explains.
+ * tests and clears the bit; ifb uses it the same way). The test exists only
+ * with CONFIG_NET_CLS_ACT. In 6.12 the bit itself is under CONFIG_NET_XGRESS,
+ * which skb_skip_tc_classify() then needs too, so NET_CLS_ACT implies it.
+ * Without NET_CLS_ACT taps see a steered packet twice, which
+ * Documentation/limitations.rst explains.
  */
 static inline void rxs_skb_skip_taps(struct sk_buff *skb)
 {

@@ -16,9 +16,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
-#include <stdint.h>
-typedef uint32_t u32;
-typedef uint64_t u64;
+#include <linux/types.h>
+typedef __u32 u32;
+typedef __u64 u64;
 #define BITS_PER_LONG (sizeof(long) * CHAR_BIT)
 #endif
 
@@ -75,8 +75,10 @@ static inline int rxs_input_len(const char *buf, size_t len)
  * @nbits: number of valid bits (nr_cpu_ids)
  *
  * The format is the one the kernel prints for masks: hex digits, most
- * significant first, optionally in comma-separated groups of at most eight
- * digits ("f", "0000000f", "1,00000003"). Leading zeros are allowed.
+ * significant first, optionally in comma-separated groups of 1 to 8 digits,
+ * each group standing for 32 bits as in bitmap_parse() ("f", "0000000f",
+ * "1,00000003", "1,3"). Leading zeros are allowed; unlike bitmap_parse(),
+ * empty groups and whitespace are not.
  *
  * Return: 0 on success; -EINVAL for empty, malformed or overlong text;
  * -ERANGE when a bit at or above @nbits is set.
@@ -92,22 +94,30 @@ static inline int rxs_parse_hexmask(const char *buf, size_t len,
 		return -EINVAL;
 	for (i = 0; i < nlongs; i++)
 		bits[i] = 0;
-	if (buf[0] == ',' || buf[n - 1] == ',')
-		return -EINVAL;
-	/* Walk from the least significant (last) digit upwards. */
-	while (n--) {
-		char c = buf[n];
-		int v, j;
-
-		if (c == ',') {
-			if (!group || buf[n - 1] == ',')
+	/* Syntax first: groups of 1-8 hex digits separated by single commas. */
+	for (i = 0; i < (unsigned int)n; i++) {
+		if (buf[i] == ',') {
+			if (!group)
 				return -EINVAL;
 			group = 0;
+		} else if (rxs_hexval(buf[i]) < 0 || ++group > 8) {
+			return -EINVAL;
+		}
+	}
+	if (!group)
+		return -EINVAL;
+	/*
+	 * Then the bits, from the last (least significant) digit upwards.
+	 * As in the kernel's bitmap_parse(), each comma-separated group
+	 * holds exactly 32 bits: "1,3" is CPUs 0, 1 and 32.
+	 */
+	while (n--) {
+		int v = rxs_hexval(buf[n]), j;
+
+		if (v < 0) {	/* a comma: next group of 32 bits */
+			bit = (bit + 31) / 32 * 32;
 			continue;
 		}
-		v = rxs_hexval(c);
-		if (v < 0 || ++group > 8)
-			return -EINVAL;
 		for (j = 0; j < 4; j++, bit++) {
 			if (!(v & (1 << j)))
 				continue;

@@ -20,7 +20,7 @@
 
 /* Default per-CPU backlog limit of a newly attached device, in packets. */
 #define RXS_BACKLOG_LIMIT_DEFAULT	1000
-#define RXS_BACKLOG_LIMIT_MAX		(1U << 20)
+#define RXS_BACKLOG_LIMIT_MAX		(1024U * 1024U)
 
 /* Per-CPU event counters; see Documentation/sysfs-abi.rst. */
 enum rxs_stat {

@@ -55,6 +55,10 @@ static void test_hexmask(void)
 	case_mask(p, "hex", "0000000e", 4, 0, 0xe);
 	case_mask(p, "hex", "1,00000003", 64, 0, 0x100000003UL);
 	case_mask(p, "hex", "A", 4, 0, 0xa);
+	case_mask(p, "hex", "1,3", 64, 0, 0x100000003UL);
+	case_mask(p, "hex", "f,0", 64, 0, 0xf00000000UL);
+	case_mask(p, "hex", "0,0,1", 64, 0, 0x1);
+	case_mask(p, "hex", "1,0,0", 64, -ERANGE, 0);
 	case_mask(p, "hex", "10", 4, -ERANGE, 0);
 	case_mask(p, "hex", "8", 3, -ERANGE, 0);
 	case_mask(p, "hex", "", 4, -EINVAL, 0);
@@ -66,6 +70,9 @@ static void test_hexmask(void)
 	case_mask(p, "hex", ",1", 64, -EINVAL, 0);
 	case_mask(p, "hex", "1,", 64, -EINVAL, 0);
 	case_mask(p, "hex", "123456789", 64, -EINVAL, 0);
+	case_mask(p, "hex", "123456789", 4, -EINVAL, 0);
+	case_mask(p, "hex", "100000000,00000000", 4, -EINVAL, 0);
+	case_mask(p, "hex", "1,00000000", 4, -ERANGE, 0);
 	case_mask(p, "hex", "3 ", 4, -EINVAL, 0);
 	case_mask(p, "hex", "3\n\n", 4, -EINVAL, 0);
 	memset(big, '0', sizeof(big) - 1);
