@@ -45,7 +45,7 @@ fi
 
 note "coding style (checkpatch --strict)"
 if scripts/checkpatch.sh >"$logdir/style.log" 2>&1; then
-	summary+="style: checkpatch --strict clean"$'\n'
+	summary+="style: checkpatch --strict, kernel-doc clean"$'\n'
 else
 	cat "$logdir/style.log"
 	summary+="style: FAILED"$'\n'

@@ -1,16 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make style`: checkpatch.pl --strict over src/ and include/, taken from
-# Debian's linux-source-6.1 tarball (unpacked once into ~/.cache/rxsteer).
+# `make style`: checkpatch.pl --strict and kernel-doc -Werror over src/ and
+# include/, both taken from Debian's linux-source-6.1 tarball (unpacked
+# once into ~/.cache/rxsteer).
 
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 tarball=$(ls /usr/src/linux-source-6.1.tar.xz 2>/dev/null || true)
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/rxsteer/checkpatch
 cp=$cache/linux-source-6.1/scripts/checkpatch.pl
+kd=$cache/linux-source-6.1/scripts/kernel-doc
 
-if [ ! -x "$cp" ]; then
+if [ ! -x "$cp" ] || [ ! -x "$kd" ]; then
 	if [ -z "$tarball" ]; then
 		echo "style: no /usr/src/linux-source-6.1.tar.xz (scripts/install-deps.sh)" >&2
 		exit 2
@@ -19,7 +21,8 @@ if [ ! -x "$cp" ]; then
 	tar -C "$cache" -xf "$tarball" \
 		linux-source-6.1/scripts/checkpatch.pl \
 		linux-source-6.1/scripts/spelling.txt \
-		linux-source-6.1/scripts/const_structs.checkpatch
+		linux-source-6.1/scripts/const_structs.checkpatch \
+		linux-source-6.1/scripts/kernel-doc
 fi
 
 cd "$top"
@@ -29,4 +32,5 @@ opts="--strict --no-tree --quiet --show-types"
 # purpose there, so only it is waived, and only in that file.
 "$cp" $opts --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON \
 	-f include/rxsteer/compat.h
-echo "style: checkpatch --strict clean"
+"$kd" -none -Werror src/*.c include/rxsteer/*.h
+echo "style: checkpatch --strict and kernel-doc clean"
