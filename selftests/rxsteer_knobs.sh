@@ -92,6 +92,24 @@ else
 	rxs_skip "cpus unchanged after offline-CPU write" "CPU hotplug not available"
 	rxs_skip "cpus_list accepts a CPU once online" "CPU hotplug not available"
 fi
+# Writes need CAP_NET_ADMIN (in the device's netns owner user namespace);
+# reads do not.
+if command -v setpriv >/dev/null; then
+	old=$(rxs_rx_get rx-0/cpus_list)
+	out=$(ip netns exec "$RXS_NS_RX" setpriv --bounding-set=-net_admin \
+		--inh-caps=-net_admin -- bash -c "printf 3 > $q/cpus" 2>&1)
+	case "$out" in
+	*"Operation not permitted"*) rxs_pass "write without CAP_NET_ADMIN fails with EPERM" ;;
+	*) rxs_fail "write without CAP_NET_ADMIN fails with EPERM" "got: $out" ;;
+	esac
+	rxs_check "mask unchanged after the refused write" \
+		test "$(rxs_rx_get rx-0/cpus_list)" = "$old"
+	rxs_check "read without CAP_NET_ADMIN works" \
+		ip netns exec "$RXS_NS_RX" setpriv --bounding-set=-net_admin \
+		--inh-caps=-net_admin -- cat "$q/cpus" "$d/enabled"
+else
+	rxs_skip "write without CAP_NET_ADMIN fails with EPERM" "no setpriv"
+fi
 rxs_check "empty cpus_list clears the mask" rxs_write "$q/cpus_list" $'\n'
 rxs_check "cpus reads 0 when cleared" test "$(rxs_rx_get rx-0/cpus)" = 0
 rxs_dmesg_check

@@ -67,6 +67,14 @@ check_spread()
 	done
 	rxs_check "IPv$fam mask $mask: every mask CPU used, none outside, counters agree" \
 		test $bad = 0
+	local ipis steered
+	ipis=$(rxs_snap_delta "$rxs_tmp/$tag.before" "$rxs_tmp/$tag.after" ipi_sent |
+		awk '{ n += $2 } END { print n }')
+	steered=$(rxs_snap_delta "$rxs_tmp/$tag.before" "$rxs_tmp/$tag.after" steered_out |
+		awk '{ n += $2 } END { print n }')
+	rxs_log "IPv$fam mask $mask: $ipis IPIs for $steered steered packets"
+	rxs_check "IPv$fam mask $mask: kicks batched (fewer IPIs than packets)" \
+		test "$ipis" -lt "$steered"
 }
 
 expand_list()
