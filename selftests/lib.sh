@@ -278,26 +278,43 @@ rxs_snap_delta()
 		{ print $1, $col[name] - old[$1] }' "$1" "$2"
 }
 
-# rxs_flows_run TAG FAMILY NFLOWS NPKTS SENDCPU [recv args...]: receive in
+# rxs_flows_run TAG FAMILY NFLOWS NPKTS SENDCPU [ARGS...]: receive in
 # $RXS_NS_RX, send from $RXS_NS_TX pinned to SENDCPU; the receiver report
-# lands in $rxs_tmp/TAG.out. Flow i is TX:20000+i -> RX:9000+i.
+# lands in $rxs_tmp/TAG.out, the sender's in $rxs_tmp/TAG.send. ARGS go to
+# the receiver; with "SEND_ARGS -- RECV_ARGS", the part before -- goes to
+# the sender. -T (TCP) goes to both. Flow i is TX:SPORT+i -> RX:9000+i,
+# with a fresh SPORT range per call (no TIME_WAIT clash between runs).
+rxs_flows_seq=0
 rxs_flows_run()
 {
-	local tag=$1 fam=$2 nflows=$3 npkts=$4 cpu=$5 src dst i
+	local tag=$1 fam=$2 nflows=$3 npkts=$4 cpu=$5 src dst i a
+	local -a sargs=() rargs=()
 	shift 5
+	if [[ " $* " == *" -- "* ]]; then
+		while [ $# -gt 0 ] && [ "$1" != -- ]; do sargs+=("$1"); shift; done
+		shift
+	fi
+	rargs=("$@")
+	for a in "${sargs[@]}" "${rargs[@]}"; do
+		[ "$a" = -T ] || continue
+		[[ " ${sargs[*]} " == *" -T "* ]] || sargs+=(-T)
+		[[ " ${rargs[*]} " == *" -T "* ]] || rargs+=(-T)
+	done
+	rxs_flows_seq=$((rxs_flows_seq + 1))
+	local sport=$((20000 + 200 * (rxs_flows_seq % 200)))
 	if [ "$fam" = 6 ]; then src=$RXS_TX6 dst=$RXS_RX6; else src=$RXS_TX4 dst=$RXS_RX4; fi
 	rm -f "$rxs_tmp/$tag.ready"
 	ip netns exec "$RXS_NS_RX" "$RXS_FLOWS" recv "-$fam" -a "$dst" -p 9000 \
-		-f "$nflows" -n "$npkts" -A "$src" -P 20000 -t 3000 \
-		-r "$rxs_tmp/$tag.ready" "$@" >"$rxs_tmp/$tag.out" &
+		-f "$nflows" -n "$npkts" -A "$src" -P "$sport" -t 3000 \
+		-r "$rxs_tmp/$tag.ready" "${rargs[@]}" >"$rxs_tmp/$tag.out" &
 	local rpid=$!
 	for i in $(seq 100); do
 		[ -e "$rxs_tmp/$tag.ready" ] && break
 		sleep 0.1
 	done
 	ip netns exec "$RXS_NS_TX" "$RXS_FLOWS" send "-$fam" -a "$dst" -p 9000 \
-		-S "$src" -P 20000 -f "$nflows" -n "$npkts" -c "$cpu" -w 0 \
-		>"$rxs_tmp/$tag.send"
+		-S "$src" -P "$sport" -f "$nflows" -n "$npkts" -c "$cpu" -w 0 \
+		"${sargs[@]}" >"$rxs_tmp/$tag.send"
 	wait "$rpid"
 }
 

@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rxs_flows - UDP traffic source and locality/order checker for the rxsteer
- * selftests.
+ * rxs_flows - UDP/TCP traffic source and locality/order checker for the
+ * rxsteer selftests.
  *
  * "send" generates NFLOWS UDP flows (one connected socket, i.e. one distinct
  * 4-tuple, per flow); each datagram carries the flow id and a per-flow
- * sequence number.  "recv" binds one socket per flow, reads them all from a
- * single (optionally pinned or migrating) thread and reports per flow how
- * many packets arrived, how many were reordered or duplicated and on which
- * CPU(s) the kernel processed them (SO_INCOMING_CPU), so the test scripts
- * can check that rxsteer keeps a flow on one CPU, follows the consuming
- * thread (RFS) and preserves per-flow ordering.
+ * sequence number.  "recv" binds one socket per flow, reads them from a
+ * single (optionally pinned or migrating) thread, or with -R from one
+ * pinned (optionally migrating) thread per listed CPU, flow i being read by
+ * thread i mod NTHREADS, and reports per flow how many packets arrived, how
+ * many were reordered or duplicated and on which CPU(s) the kernel
+ * processed them (SO_INCOMING_CPU), so the test scripts can check that
+ * rxsteer keeps a flow on one CPU, follows the consuming thread (RFS) and
+ * preserves per-flow ordering.
+ *
+ * With -T, "send" and "recv" use one TCP connection per flow instead; the
+ * byte stream is a sequence of fixed-size records laid out like the UDP
+ * payload, and the CPU reported after each recv() is attributed to the
+ * records completed by that call.
  *
  * "tun" emulates a multiqueue NIC: it attaches NQUEUES queues of a
  * multiqueue TUN device and writes raw IPv4/IPv6 UDP packets (same payload
@@ -39,6 +46,7 @@
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
+#include <netinet/tcp.h>
 #include <netinet/udp.h>
 #include <pthread.h>
 #include <sched.h>
@@ -50,6 +58,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -64,6 +73,11 @@
 #define MAX_PAYLOAD	65507
 #define SEEN_MAX_BITS	(1UL << 26)	/* dup tracking limit per flow */
 #define MAX_EVENTS	64
+#define RX_BUF_SIZE	65536		/* per reader thread */
+#define TCP_READS	16		/* recv() calls per -T socket and event */
+#define STOP_EVENT	UINT32_MAX	/* epoll data of the stop eventfd */
+#define SEQ_SPACE	(1ULL << 32)	/* send -D without -n: u32 seq limit */
+#define CACHELINE	64
 #define TUN_PAYLOAD	64		/* payload size of "tun" packets */
 #define TUN_MAX_QUEUES	256		/* MAX_TAP_QUEUES in the kernel */
 #define TUN_PKT_MAX	(sizeof(struct ip6_hdr) + sizeof(struct udphdr) + \
@@ -83,33 +97,69 @@ struct opts {
 	const char *wait_file;		/* -W */
 	const char *cpulist;		/* -C (tun: -c) */
 	const char *dev;		/* -d */
+	const char *readers;		/* recv -R */
+	bool tcp;			/* -T */
+	bool count_given;		/* -n given (it may be 0) */
 	unsigned long port, nflows, count, timeout_ms, migrate_ms;
 	unsigned long psize, interval_us, burst, warmup_ms;
 	unsigned long src_port;		/* -P, 0 if not given */
 	unsigned long nqueues;		/* -q */
+	unsigned long duration_ms;	/* send -D, 0 if not given */
 };
 
+/*
+ * A flow is only ever touched by the reader thread it is assigned to (and
+ * by the main thread before the readers start and after they have ended).
+ */
 struct flow {
-	int fd;
-	bool connected;		/* connected to the peer of its 1st packet */
+	int fd;			/* UDP socket; -T: connection, -1 before accept */
+	int lfd;		/* -T: listening socket until accept, else -1 */
+	bool connected;		/* UDP: connected to its peer */
+	bool closed;		/* -T: the peer closed the connection */
 	ull rx, inversions, dups;
 	int64_t max_seq;	/* -1: nothing seen yet */
 	uint64_t *seen;		/* bitmap of received sequence numbers */
 	size_t seen_bits;
 	ull *cpu_cnt;		/* indexed by cpu + 1, slot 0 = unknown */
-};
+	size_t rec_off;		/* -T: bytes of the current record read */
+	unsigned char hdr[HDR_LEN];	/* -T: header of the current record */
+} __attribute__((aligned(CACHELINE)));
 
+/* Shared by the readers; read-only while they run, except @last_rx. */
 struct rx_state {
 	struct flow *flows;
-	unsigned int nflows, flows_done;
+	unsigned int nflows;
 	int nslots;		/* possible cpus + 1 */
-	ull *cpu_total;
-	ull expected, total_rx, local, bad;
-	uint64_t last_rx;
+	ull expected;		/* per flow, 0: none */
+	bool tcp;
+	size_t psize;		/* -T: record size */
+	unsigned long timeout_ms, migrate_ms;
+	int *cpulist, ncpulist;	/* -C */
+	bool check_peer;	/* -T with -A/-P */
+	struct sockaddr_storage peer;
+	const char *peer_str;
+	unsigned long peer_port;
+	uint64_t start;
+	uint64_t last_rx;	/* latest rx of any reader (atomic), 0: none */
 };
+
+/* One reader thread and its private statistics, merged at the end. */
+struct reader {
+	struct rx_state *st;
+	pthread_t thread;
+	unsigned int index;
+	int cpu;		/* initial cpu, -1: not pinned */
+	int mig_idx;		/* position in -C */
+	int ep;
+	unsigned int nflows, flows_done, flows_closed;
+	ull rx, local, bad;
+	ull *cpu_total;		/* indexed like flow.cpu_cnt */
+	char *buf;
+} __attribute__((aligned(CACHELINE)));
 
 static const char *prog = "rxs_flows";
 static volatile sig_atomic_t stop_requested;
+static int stop_fd = -1;	/* recv: eventfd in every reader's epoll set */
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 die(const char *fmt, ...)
@@ -130,13 +180,14 @@ static void __attribute__((noreturn)) usage(FILE *out, int code)
 {
 	fprintf(out,
 "usage:\n"
-"  rxs_flows recv -4|-6 -a LOCAL_ADDR -p BASE_PORT -f NFLOWS [-c CPU]\n"
-"                 [-t TIMEOUT_MS] [-n EXPECTED_PER_FLOW] [-r READY_FILE]\n"
-"                 [-m MIGRATE_MS -C CPULIST] [-A PEER_ADDR -P PEER_BASE_PORT]\n"
+"  rxs_flows recv -4|-6 -a LOCAL_ADDR -p BASE_PORT -f NFLOWS\n"
+"                 [-c CPU | -R CPULIST] [-t TIMEOUT_MS] [-n EXPECTED_PER_FLOW]\n"
+"                 [-r READY_FILE] [-m MIGRATE_MS -C CPULIST]\n"
+"                 [-A PEER_ADDR -P PEER_BASE_PORT] [-T [-s RECORD_SIZE]]\n"
 "  rxs_flows send -4|-6 -a DEST_ADDR -p BASE_PORT -f NFLOWS\n"
-"                 -n PACKETS_PER_FLOW [-c CPU] [-s PAYLOAD_SIZE]\n"
-"                 [-S SRC_ADDR] [-P SRC_BASE_PORT] [-i INTERVAL_US]\n"
-"                 [-b BURST] [-w WARMUP_MS]\n"
+"                 {-n PACKETS_PER_FLOW | -D DURATION_MS [-n MAX_PER_FLOW]}\n"
+"                 [-c CPU] [-s PAYLOAD_SIZE] [-S SRC_ADDR] [-P SRC_BASE_PORT]\n"
+"                 [-i INTERVAL_US] [-b BURST] [-w WARMUP_MS] [-T]\n"
 "  rxs_flows tun [-4|-6] -d TUNDEV -q NQUEUES -c CPU0,CPU1,...\n"
 "                -s SRC_ADDR -a DEST_ADDR -p DEST_BASE_PORT\n"
 "                -P SRC_BASE_PORT -f FLOWS_PER_QUEUE -n PACKETS_PER_FLOW\n"
@@ -150,38 +201,60 @@ static void __attribute__((noreturn)) usage(FILE *out, int code)
 "\n  -4, -6         address family (inferred from -a if omitted)\n"
 "  -a ADDR        recv: local address; send, tun: destination\n"
 "                 (fe80::1%%eth0 ok)\n"
-"  -p BASE_PORT   flow i uses UDP port BASE_PORT+i\n"
-"  -f NFLOWS      number of flows (one socket each)\n"
+"  -p BASE_PORT   flow i uses UDP (-T: TCP) port BASE_PORT+i\n"
+"  -f NFLOWS      number of flows (one socket, -T: connection, each)\n"
 "  -c CPU         pin the reader/sender thread to CPU\n"
+"  -T             TCP: one connection per flow; the stream is a sequence\n"
+"                 of SIZE byte records laid out like the UDP payload\n"
 "recv:\n"
 "  -t MS          stop after MS without packets once traffic started, or\n"
 "                 after 10*MS if nothing arrives at all (default 2000)\n"
 "  -n EXPECTED    stop once every flow has received EXPECTED packets\n"
-"  -r FILE        create FILE when all sockets are bound (and connected)\n"
+"                 (-T: records); 0 or not given: no expected count\n"
+"  -r FILE        create FILE when all sockets are bound (and connected;\n"
+"                 -T: listening)\n"
+"  -R CPULIST     one reader thread per listed cpu (e.g. 1,2 or 1-3),\n"
+"                 pinned to it, with its own epoll set; flow i is read by\n"
+"                 thread i mod NTHREADS; excludes -c\n"
 "  -m MS -C LIST  re-pin the reader every MS, round-robin over LIST\n"
-"                 (e.g. 1,2,3 or 1-3)\n"
+"                 (e.g. 1,2,3 or 1-3); with -R, every thread migrates:\n"
+"                 thread t starts on the t-th cpu of -R and at the t-th\n"
+"                 entry of LIST (mod its length), and every MS moves on to\n"
+"                 the next cpu of LIST, round-robin\n"
 "  -A ADDR -P PORT  connect flow i's socket to ADDR port PORT+i right away;\n"
 "                 without them, each socket is connected to the peer of its\n"
-"                 first datagram, which is then reported as cpu -1\n"
+"                 first datagram, which is then reported as cpu -1;\n"
+"                 -T: warn if flow i's connection does not come from there\n"
+"  -s SIZE        -T: record size, as given to send (default 64)\n"
+"  -T             listen on port BASE_PORT+i for flow i and accept exactly\n"
+"                 one connection; stop also once all peers have closed\n"
 "  output: flow ID rx N inversions N dups N cpu C cpus C1:N1,C2:N2\n"
 "          cpu C rx N\n"
+"          reader T cpu C flows N rx N local N   (-R only, per thread)\n"
 "          local N\n"
 "          total rx N inversions N dups N flows_seen N\n"
 "  cpu: majority cpu (-1 = unknown); cpus: \"-\" if the flow got nothing;\n"
 "  inversions: seq <= highest seq so far (duplicates counted apart);\n"
-"  local: packets with SO_INCOMING_CPU == reader cpu\n"
+"  local: packets with SO_INCOMING_CPU == cpu of the reading thread at the\n"
+"  time of the read; reader: C = initial cpu, flows = flows assigned\n"
+"  -T: all records completed by a recv() call count for the cpu that\n"
+"  SO_INCOMING_CPU reports right after it\n"
 "  exit: 0 packets received, 1 error, 2 nothing received\n"
 "send:\n"
-"  -n PACKETS     packets per flow\n"
-"  -s SIZE        UDP payload size, >= 8 (default 64)\n"
+"  -n PACKETS     packets (-T: records) per flow; with -D an upper bound,\n"
+"                 0 or not given: unlimited\n"
+"  -D MS          keep sending rounds until MS milliseconds have elapsed\n"
+"  -s SIZE        UDP payload (-T: record) size, >= 8 (default 64)\n"
 "  -S SRC_ADDR    bind the sockets to SRC_ADDR\n"
 "  -P PORT        bind flow i's socket to source port PORT+i (default:\n"
 "                 ephemeral); pair with recv -A/-P\n"
 "  -i US          sleep US microseconds between rounds (default 0)\n"
 "  -b BURST       packets per flow per round (default 1)\n"
 "  -w MS          pause after the first round so the receiver can connect\n"
-"                 its sockets and see SO_INCOMING_CPU (default 50, 0: off;\n"
-"                 not needed if recv has -A/-P)\n"
+"                 its sockets and see SO_INCOMING_CPU, or read each flow\n"
+"                 once before the bulk follows (default 50, 0: off)\n"
+"  -T             connect (SO_REUSEADDR, TCP_NODELAY) flow i to port\n"
+"                 BASE_PORT+i, blocking writes of one record each\n"
 "  payload: u32 flow id, u32 seq (network order), zero padding\n"
 "  output: sent N retries N\n"
 "tun: emulate a multiqueue NIC with a multiqueue TUN device\n"
@@ -245,7 +318,7 @@ static void parse_opts(int argc, char **argv, const char *optstr, bool tun,
 	} nums[] = {
 		{ 'p', &o->port, "port", 1, 65535 },
 		{ 'f', &o->nflows, "flow count", 1, 65535 },
-		{ 'n', &o->count, "packet count", 1, UINT32_MAX },
+		{ 'n', &o->count, "packet count", 0, UINT32_MAX },
 		{ 't', &o->timeout_ms, "timeout", 1, 3600000 },
 		{ 'm', &o->migrate_ms, "migration interval", 1, 3600000 },
 		{ 's', &o->psize, "payload size", HDR_LEN, MAX_PAYLOAD },
@@ -254,6 +327,7 @@ static void parse_opts(int argc, char **argv, const char *optstr, bool tun,
 		{ 'w', &o->warmup_ms, "warm-up time", 0, 60000 },
 		{ 'P', &o->src_port, "source/peer port", 1, 65535 },
 		{ 'q', &o->nqueues, "queue count", 1, TUN_MAX_QUEUES },
+		{ 'D', &o->duration_ms, "duration", 1, 86400000 },
 	};
 	unsigned long n;
 	size_t j;
@@ -299,6 +373,12 @@ static void parse_opts(int argc, char **argv, const char *optstr, bool tun,
 		case 'C':
 			o->cpulist = optarg;
 			break;
+		case 'R':
+			o->readers = optarg;
+			break;
+		case 'T':
+			o->tcp = true;
+			break;
 		case 'c':
 			o->cpu = parse_num(optarg, "cpu", 0, CPU_SETSIZE - 1);
 			break;
@@ -312,6 +392,8 @@ static void parse_opts(int argc, char **argv, const char *optstr, bool tun,
 				usage(stderr, 1);
 			*nums[j].val = parse_num(optarg, nums[j].what,
 						 nums[j].min, nums[j].max);
+			if (c == 'n')
+				o->count_given = true;
 		}
 	}
 	if (optind != argc || !o->addr || !o->port || !o->nflows) {
@@ -402,6 +484,18 @@ static void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
+/* Zeroed, cache line aligned: entries used by different threads. */
+static void *xcalloc_aligned(size_t n, size_t size)
+{
+	size_t len = (n ? n : 1) * size;
+	void *p;
+
+	if (posix_memalign(&p, CACHELINE, len))
+		die("out of memory");
+	memset(p, 0, len);
+	return p;
+}
+
 static void create_file(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -415,8 +509,18 @@ static void create_file(const char *path)
 
 static void on_signal(int sig)
 {
+	uint64_t one = 1;
+	int saved_errno = errno;
+	ssize_t r;
+
 	(void)sig;
 	stop_requested = 1;
+	/* wake up every reader, whichever thread got the signal */
+	if (stop_fd >= 0) {
+		r = write(stop_fd, &one, sizeof(one));
+		(void)r;
+	}
+	errno = saved_errno;
 }
 
 /* Returns the previous state of bit @seq, or -1 if it is not tracked. */
@@ -446,14 +550,19 @@ static int seen_test_and_set(struct flow *f, uint32_t seq)
 	return old;
 }
 
-/* "1,2,5-7" -> {1, 2, 5, 6, 7}; returns the number of entries. */
-static int parse_cpulist(const char *s, int **out)
+/*
+ * "1,2,5-7" -> {1, 2, 5, 6, 7}; returns the number of entries.
+ * @opt: the option, for error messages.
+ */
+static int parse_cpulist(const char *s, const char *opt, int **out)
 {
 	char *copy = strdup(s), *tok, *save = NULL;
 	int *list = NULL, n = 0;
+	char what[32];
 
 	if (!copy)
 		die("out of memory");
+	snprintf(what, sizeof(what), "cpu in %s", opt);
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		char *dash = strchr(tok, '-');
@@ -461,9 +570,8 @@ static int parse_cpulist(const char *s, int **out)
 
 		if (dash)
 			*dash++ = '\0';
-		lo = parse_num(tok, "cpu in -C", 0, CPU_SETSIZE - 1);
-		hi = dash ? parse_num(dash, "cpu in -C", lo, CPU_SETSIZE - 1)
-			  : lo;
+		lo = parse_num(tok, what, 0, CPU_SETSIZE - 1);
+		hi = dash ? parse_num(dash, what, lo, CPU_SETSIZE - 1) : lo;
 		for (c = lo; c <= hi; c++) {
 			list = realloc(list, (n + 1) * sizeof(*list));
 			if (!list)
@@ -505,19 +613,51 @@ static int open_rx_socket(const struct opts *o, unsigned int idx)
 	return fd;
 }
 
-static void account(struct rx_state *st, struct flow *f, uint32_t seq,
+/* -T: the listening socket of flow @idx (non-blocking, for epoll). */
+static int open_tcp_listener(const struct opts *o, unsigned int idx)
+{
+	unsigned int port = o->port + idx;
+	struct sockaddr_storage ss;
+	socklen_t len = parse_addr(o->family, o->addr, port, &ss);
+	int one = 1, fd;
+
+	fd = socket(o->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die_errno("socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		die_errno("setsockopt(SO_REUSEADDR)");
+	if (bind(fd, (struct sockaddr *)&ss, len))
+		die_errno("bind(%s port %u)", o->addr, port);
+	if (listen(fd, 4))
+		die_errno("listen(%s port %u)", o->addr, port);
+	return fd;
+}
+
+/* Record that some reader received something at @now (ms). */
+static void note_rx(struct rx_state *st, uint64_t now)
+{
+	uint64_t old = __atomic_load_n(&st->last_rx, __ATOMIC_RELAXED);
+
+	while (old < now &&
+	       !__atomic_compare_exchange_n(&st->last_rx, &old, now, true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+static void account(struct reader *r, struct flow *f, uint32_t seq,
 		    int cpu, int me)
 {
+	const struct rx_state *st = r->st;
 	int slot = (cpu >= 0 && cpu < st->nslots - 1) ? cpu + 1 : 0;
 	int old;
 
 	f->cpu_cnt[slot]++;
-	st->cpu_total[slot]++;
+	r->cpu_total[slot]++;
 	if (cpu == me)
-		st->local++;
-	st->total_rx++;
+		r->local++;
+	r->rx++;
 	if (++f->rx == st->expected)
-		st->flows_done++;
+		r->flows_done++;
 
 	old = seen_test_and_set(f, seq);
 	if ((int64_t)seq > f->max_seq)
@@ -528,40 +668,47 @@ static void account(struct rx_state *st, struct flow *f, uint32_t seq,
 		f->inversions++;
 }
 
-/* Read everything queued on the socket of flow @idx. */
-static void drain_flow(struct rx_state *st, unsigned int idx)
+/* SO_INCOMING_CPU of @fd and the cpu we are running on. */
+static void get_cpus(int fd, int *cpu, int *me)
 {
-	static char buf[65536];
-	struct flow *f = &st->flows[idx];
+	socklen_t olen = sizeof(*cpu);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, cpu, &olen))
+		die_errno("getsockopt(SO_INCOMING_CPU)");
+	*me = sched_getcpu();
+	if (*me < 0)
+		die_errno("sched_getcpu");
+}
+
+/* Read everything queued on the UDP socket of flow @idx. */
+static void drain_udp(struct reader *r, unsigned int idx)
+{
+	struct flow *f = &r->st->flows[idx];
+	char *buf = r->buf;
 
 	for (;;) {
 		struct sockaddr_storage peer;
-		socklen_t plen = sizeof(peer), olen = sizeof(int);
+		socklen_t plen = sizeof(peer);
 		uint32_t id, seq;
 		int cpu, me;
-		ssize_t r;
+		ssize_t n;
 
-		r = recvfrom(f->fd, buf, sizeof(buf), 0,
+		n = recvfrom(f->fd, buf, RX_BUF_SIZE, 0,
 			     (struct sockaddr *)&peer, &plen);
-		if (r < 0) {
+		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
 			if (errno == EINTR)
 				continue;
 			die_errno("recv(flow %u)", idx);
 		}
-		if (getsockopt(f->fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu,
-			       &olen))
-			die_errno("getsockopt(SO_INCOMING_CPU)");
-		me = sched_getcpu();
-		if (me < 0)
-			die_errno("sched_getcpu");
-		st->last_rx = now_ms();
+		get_cpus(f->fd, &cpu, &me);
+		note_rx(r->st, now_ms());
 
 		memcpy(&id, buf, sizeof(id));
 		memcpy(&seq, buf + 4, sizeof(seq));
-		if (r < HDR_LEN || ntohl(id) != idx) {
-			st->bad++;
+		if (n < HDR_LEN || ntohl(id) != idx) {
+			r->bad++;
 			continue;
 		}
 		if (!f->connected) {
@@ -569,15 +716,227 @@ static void drain_flow(struct rx_state *st, unsigned int idx)
 				die_errno("connect(flow %u to its peer)", idx);
 			f->connected = true;
 		}
-		account(st, f, ntohl(seq), cpu, me);
+		account(r, f, ntohl(seq), cpu, me);
 	}
 }
 
-static void print_recv_report(const struct rx_state *st)
+/* -T: the peer of flow @idx closed (or reset) its connection. */
+static void tcp_closed(struct reader *r, unsigned int idx)
 {
-	ull rx = 0, inv = 0, dups = 0, seen = 0;
+	struct flow *f = &r->st->flows[idx];
+
+	if (epoll_ctl(r->ep, EPOLL_CTL_DEL, f->fd, NULL))
+		die_errno("epoll_ctl(EPOLL_CTL_DEL)");
+	f->closed = true;
+	r->flows_closed++;
+	if (f->rec_off) {
+		fprintf(stderr, "%s: warning: flow %u: stream ends in a partial record (%zu of %zu bytes)\n",
+			prog, idx, f->rec_off, r->st->psize);
+		r->bad++;
+	}
+}
+
+/*
+ * -T: read (a bounded number of times, epoll is level-triggered) from the
+ * connection of flow @idx and account every record completed by a recv()
+ * call to the cpu SO_INCOMING_CPU reports right after it.
+ */
+static void drain_tcp(struct reader *r, unsigned int idx)
+{
+	struct flow *f = &r->st->flows[idx];
+	size_t psize = r->st->psize;
+	const char *buf = r->buf;
+	int calls;
+
+	for (calls = 0; calls < TCP_READS && !f->closed; calls++) {
+		size_t off = 0, len;
+		int cpu, me;
+		ssize_t n;
+
+		n = recv(f->fd, r->buf, RX_BUF_SIZE, 0);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (errno == EINTR)
+				continue;
+			if (errno == ECONNRESET) {
+				fprintf(stderr, "%s: warning: flow %u: connection reset\n",
+					prog, idx);
+				tcp_closed(r, idx);
+				return;
+			}
+			die_errno("recv(flow %u)", idx);
+		}
+		if (!n) {
+			tcp_closed(r, idx);
+			return;
+		}
+		get_cpus(f->fd, &cpu, &me);
+		note_rx(r->st, now_ms());
+
+		len = n;
+		while (off < len) {
+			size_t take = psize - f->rec_off;
+			uint32_t id, seq;
+
+			if (take > len - off)
+				take = len - off;
+			if (f->rec_off < HDR_LEN)
+				memcpy(f->hdr + f->rec_off, buf + off,
+				       take < HDR_LEN - f->rec_off ?
+				       take : HDR_LEN - f->rec_off);
+			f->rec_off += take;
+			off += take;
+			if (f->rec_off < psize)
+				break;
+			f->rec_off = 0;
+
+			memcpy(&id, f->hdr, sizeof(id));
+			memcpy(&seq, f->hdr + 4, sizeof(seq));
+			if (ntohl(id) != idx)
+				r->bad++;
+			else
+				account(r, f, ntohl(seq), cpu, me);
+		}
+	}
+}
+
+/* -T with -A/-P: warn if flow @idx's connection comes from elsewhere. */
+static void check_tcp_peer(const struct rx_state *st, unsigned int idx,
+			   const struct sockaddr_storage *ss)
+{
+	char addr[INET6_ADDRSTRLEN] = "?";
+	unsigned int port;
+	bool same;
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)ss;
+		const struct sockaddr_in *b = (const void *)&st->peer;
+
+		port = ntohs(a->sin_port);
+		same = a->sin_addr.s_addr == b->sin_addr.s_addr;
+		inet_ntop(AF_INET, &a->sin_addr, addr, sizeof(addr));
+	} else {
+		const struct sockaddr_in6 *a = (const void *)ss;
+		const struct sockaddr_in6 *b = (const void *)&st->peer;
+
+		port = ntohs(a->sin6_port);
+		same = !memcmp(&a->sin6_addr, &b->sin6_addr,
+			       sizeof(a->sin6_addr));
+		inet_ntop(AF_INET6, &a->sin6_addr, addr, sizeof(addr));
+	}
+	if (!same || port != st->peer_port + idx)
+		fprintf(stderr, "%s: warning: flow %u: connection from %s port %u, expected %s port %lu\n",
+			prog, idx, addr, port, st->peer_str,
+			st->peer_port + idx);
+}
+
+/* -T: accept the one connection of flow @idx, then close its listener. */
+static void accept_flow(struct reader *r, unsigned int idx)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = idx };
+	struct flow *f = &r->st->flows[idx];
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd;
+
+	fd = accept4(f->lfd, (struct sockaddr *)&ss, &len,
+		     SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR || errno == ECONNABORTED)
+			return;
+		die_errno("accept(flow %u)", idx);
+	}
+	if (epoll_ctl(r->ep, EPOLL_CTL_DEL, f->lfd, NULL))
+		die_errno("epoll_ctl(EPOLL_CTL_DEL)");
+	close(f->lfd);
+	f->lfd = -1;
+	f->fd = fd;
+	if (epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev))
+		die_errno("epoll_ctl(EPOLL_CTL_ADD)");
+	if (r->st->check_peer)
+		check_tcp_peer(r->st, idx, &ss);
+}
+
+static bool reader_done(const struct reader *r)
+{
+	const struct rx_state *st = r->st;
+
+	return !r->nflows ||
+	       (st->expected && r->flows_done == r->nflows) ||
+	       (st->tcp && r->flows_closed == r->nflows);
+}
+
+/*
+ * The receive loop of one reader: runs in the main thread without -R, in
+ * its own thread (created pinned to r->cpu) with -R.
+ */
+static void *reader_run(void *arg)
+{
+	struct epoll_event events[MAX_EVENTS];
+	struct reader *r = arg;
+	struct rx_state *st = r->st;
+	uint64_t next_mig = now_ms() + st->migrate_ms;
+	bool stop = false;
+
+	while (!stop && !stop_requested && !reader_done(r)) {
+		uint64_t now = now_ms(), deadline, last;
+		int n, k;
+
+		if (st->migrate_ms && now >= next_mig) {
+			r->mig_idx = (r->mig_idx + 1) % st->ncpulist;
+			pin_to_cpu(st->cpulist[r->mig_idx]);
+			next_mig += st->migrate_ms;
+			if (next_mig <= now)
+				next_mig = now + st->migrate_ms;
+		}
+		/* the idle timeout is global: any reader's traffic counts */
+		last = __atomic_load_n(&st->last_rx, __ATOMIC_RELAXED);
+		deadline = last ? last + st->timeout_ms
+				: st->start + st->timeout_ms * 10;
+		if (now >= deadline)
+			break;
+		if (st->migrate_ms && next_mig < deadline)
+			deadline = next_mig;
+
+		n = epoll_wait(r->ep, events, MAX_EVENTS, deadline - now);
+		if (n < 0 && errno != EINTR)
+			die_errno("epoll_wait");
+		for (k = 0; k < n; k++) {
+			uint32_t idx = events[k].data.u32;
+			struct flow *f;
+
+			if (idx == STOP_EVENT) {
+				stop = true;
+				break;
+			}
+			f = &st->flows[idx];
+			if (f->lfd >= 0)
+				accept_flow(r, idx);
+			else if (st->tcp)
+				drain_tcp(r, idx);
+			else
+				drain_udp(r, idx);
+		}
+	}
+	return NULL;
+}
+
+static void print_recv_report(const struct rx_state *st,
+			      const struct reader *readers,
+			      unsigned int nreaders, bool per_reader)
+{
+	ull rx = 0, inv = 0, dups = 0, seen = 0, local = 0, *cpu_total;
 	unsigned int i;
 	int s;
+
+	cpu_total = xcalloc(st->nslots, sizeof(*cpu_total));
+	for (i = 0; i < nreaders; i++) {
+		for (s = 0; s < st->nslots; s++)
+			cpu_total[s] += readers[i].cpu_total[s];
+		local += readers[i].local;
+	}
 
 	for (i = 0; i < st->nflows; i++) {
 		const struct flow *f = &st->flows[i];
@@ -604,112 +963,178 @@ static void print_recv_report(const struct rx_state *st)
 		seen += !!f->rx;
 	}
 	for (s = 0; s < st->nslots; s++)
-		if (st->cpu_total[s])
-			printf("cpu %d rx %llu\n", s - 1, st->cpu_total[s]);
-	printf("local %llu\n", st->local);
+		if (cpu_total[s])
+			printf("cpu %d rx %llu\n", s - 1, cpu_total[s]);
+	for (i = 0; per_reader && i < nreaders; i++)
+		printf("reader %u cpu %d flows %u rx %llu local %llu\n", i,
+		       readers[i].cpu, readers[i].nflows, readers[i].rx,
+		       readers[i].local);
+	printf("local %llu\n", local);
 	printf("total rx %llu inversions %llu dups %llu flows_seen %llu\n",
 	       rx, inv, dups, seen);
 	if (fflush(stdout))
 		die_errno("write(stdout)");
+	free(cpu_total);
+}
+
+static void start_readers(struct reader *readers, unsigned int nreaders)
+{
+	pthread_attr_t attr;
+	unsigned int t;
+	int err;
+
+	err = pthread_attr_init(&attr);
+	if (err)
+		die("pthread_attr_init: %s", strerror(err));
+	for (t = 0; t < nreaders; t++) {
+		cpu_set_t set;
+
+		/* created pinned: never reads on another cpu */
+		CPU_ZERO(&set);
+		CPU_SET(readers[t].cpu, &set);
+		err = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+		if (!err)
+			err = pthread_create(&readers[t].thread, &attr,
+					     reader_run, &readers[t]);
+		if (err)
+			die("reader %u: thread on cpu %d: %s", t,
+			    readers[t].cpu, strerror(err));
+	}
+	pthread_attr_destroy(&attr);
+	for (t = 0; t < nreaders; t++) {
+		err = pthread_join(readers[t].thread, NULL);
+		if (err)
+			die("pthread_join: %s", strerror(err));
+	}
 }
 
 static int do_recv(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct epoll_event ev, events[MAX_EVENTS];
-	int *cpulist = NULL, ncpulist = 0, mig_idx = 0;
+	struct epoll_event ev = { .events = EPOLLIN };
+	int *rcpus = NULL, nreaders = 1, t;
 	struct rx_state st = { 0 };
-	uint64_t start, next_mig;
+	struct reader *readers;
+	ull rx = 0, bad = 0;
 	struct opts o;
 	unsigned int i;
-	int ep;
 
-	parse_opts(argc, argv, "46a:p:f:c:t:n:r:m:C:A:P:h", false, &o);
+	parse_opts(argc, argv, "46a:p:f:c:t:n:r:m:C:A:P:R:s:Th", false, &o);
 	if (!o.migrate_ms != !o.cpulist)
 		die("-m and -C must be given together");
 	if (!o.peer != !o.src_port)
 		die("-A and -P must be given together");
+	if (o.readers && o.cpu >= 0)
+		die("-R and -c are mutually exclusive");
 
 	st.expected = o.count;
 	st.nflows = o.nflows;
+	st.tcp = o.tcp;
+	st.psize = o.psize;
+	st.timeout_ms = o.timeout_ms;
+	st.migrate_ms = o.migrate_ms;
 	st.nslots = sysconf(_SC_NPROCESSORS_CONF);
 	if (st.nslots < 1)
 		st.nslots = CPU_SETSIZE;
 	st.nslots++;
-	st.flows = xcalloc(st.nflows, sizeof(*st.flows));
-	st.cpu_total = xcalloc(st.nslots, sizeof(*st.cpu_total));
+	st.flows = xcalloc_aligned(st.nflows, sizeof(*st.flows));
+	if (o.tcp && o.peer) {
+		st.check_peer = true;
+		st.peer_str = o.peer;
+		st.peer_port = o.src_port;
+		parse_addr(o.family, o.peer, 0, &st.peer);
+	}
 
 	if (o.cpulist) {
-		ncpulist = parse_cpulist(o.cpulist, &cpulist);
-		if (o.cpu < 0)
-			o.cpu = cpulist[0];
+		st.ncpulist = parse_cpulist(o.cpulist, "-C", &st.cpulist);
+		if (!o.readers && o.cpu < 0)
+			o.cpu = st.cpulist[0];
 	}
-	if (o.cpu >= 0)
+	if (o.readers)
+		nreaders = parse_cpulist(o.readers, "-R", &rcpus);
+	else if (o.cpu >= 0)
 		pin_to_cpu(o.cpu);
 
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (ep < 0)
-		die_errno("epoll_create1");
+	stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (stop_fd < 0)
+		die_errno("eventfd");
+	readers = xcalloc_aligned(nreaders, sizeof(*readers));
+	for (t = 0; t < nreaders; t++) {
+		struct reader *r = &readers[t];
+
+		r->st = &st;
+		r->index = t;
+		r->cpu = rcpus ? rcpus[t] : o.cpu;
+		r->mig_idx = st.ncpulist ? t % st.ncpulist : 0;
+		r->cpu_total = xcalloc(st.nslots, sizeof(*r->cpu_total));
+		r->buf = xcalloc(1, RX_BUF_SIZE);
+		r->ep = epoll_create1(EPOLL_CLOEXEC);
+		if (r->ep < 0)
+			die_errno("epoll_create1");
+		ev.data.u32 = STOP_EVENT;
+		if (epoll_ctl(r->ep, EPOLL_CTL_ADD, stop_fd, &ev))
+			die_errno("epoll_ctl");
+	}
 	for (i = 0; i < st.nflows; i++) {
+		struct reader *r = &readers[i % nreaders];
 		struct flow *f = &st.flows[i];
 
 		f->max_seq = -1;
 		f->cpu_cnt = xcalloc(st.nslots, sizeof(*f->cpu_cnt));
-		f->fd = open_rx_socket(&o, i);
-		f->connected = !!o.peer;
-		ev.events = EPOLLIN;
+		if (o.tcp) {
+			f->fd = -1;
+			f->lfd = open_tcp_listener(&o, i);
+		} else {
+			f->fd = open_rx_socket(&o, i);
+			f->lfd = -1;
+			f->connected = !!o.peer;
+		}
 		ev.data.u32 = i;
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, f->fd, &ev))
+		if (epoll_ctl(r->ep, EPOLL_CTL_ADD, o.tcp ? f->lfd : f->fd,
+			      &ev))
 			die_errno("epoll_ctl");
+		r->nflows++;
 	}
 	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
 		die_errno("sigaction");
 	if (o.ready_file)
 		create_file(o.ready_file);
 
-	start = now_ms();
-	next_mig = start + o.migrate_ms;
-	while (!stop_requested &&
-	       !(st.expected && st.flows_done == st.nflows)) {
-		uint64_t now = now_ms(), deadline;
-		int n, k;
+	st.start = now_ms();
+	if (o.readers)
+		start_readers(readers, nreaders);
+	else
+		reader_run(&readers[0]);
 
-		if (o.migrate_ms && now >= next_mig) {
-			mig_idx = (mig_idx + 1) % ncpulist;
-			pin_to_cpu(cpulist[mig_idx]);
-			next_mig += o.migrate_ms;
-			if (next_mig <= now)
-				next_mig = now + o.migrate_ms;
-		}
-		deadline = st.total_rx ? st.last_rx + o.timeout_ms
-				       : start + o.timeout_ms * 10;
-		if (now >= deadline)
-			break;
-		if (o.migrate_ms && next_mig < deadline)
-			deadline = next_mig;
-
-		n = epoll_wait(ep, events, MAX_EVENTS, deadline - now);
-		if (n < 0 && errno != EINTR)
-			die_errno("epoll_wait");
-		for (k = 0; k < n; k++)
-			drain_flow(&st, events[k].data.u32);
+	for (t = 0; t < nreaders; t++) {
+		rx += readers[t].rx;
+		bad += readers[t].bad;
 	}
-
-	if (st.bad)
-		fprintf(stderr, "%s: warning: %llu malformed datagrams\n",
-			prog, st.bad);
-	print_recv_report(&st);
+	if (bad)
+		fprintf(stderr, "%s: warning: %llu malformed %s\n", prog, bad,
+			o.tcp ? "records" : "datagrams");
+	print_recv_report(&st, readers, nreaders, !!o.readers);
 
 	for (i = 0; i < st.nflows; i++) {
-		close(st.flows[i].fd);
+		if (st.flows[i].fd >= 0)
+			close(st.flows[i].fd);
+		if (st.flows[i].lfd >= 0)
+			close(st.flows[i].lfd);
 		free(st.flows[i].seen);
 		free(st.flows[i].cpu_cnt);
 	}
-	close(ep);
+	for (t = 0; t < nreaders; t++) {
+		close(readers[t].ep);
+		free(readers[t].cpu_total);
+		free(readers[t].buf);
+	}
+	close(stop_fd);
+	stop_fd = -1;
+	free(readers);
 	free(st.flows);
-	free(st.cpu_total);
-	free(cpulist);
-	return st.total_rx ? 0 : 2;
+	free(st.cpulist);
+	free(rcpus);
+	return rx ? 0 : 2;
 }
 
 /* ------------------------------------------------------------------ send */
@@ -738,63 +1163,113 @@ static void send_one(int fd, const void *buf, size_t len, unsigned int flow,
 	}
 }
 
+/* -T: write all of @len bytes (blocking socket). */
+static void send_all(int fd, const char *buf, size_t len, unsigned int flow)
+{
+	while (len) {
+		ssize_t r = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EPIPE || errno == ECONNRESET)
+				die("flow %u: send: %s (did the receiver stop early?)",
+				    flow, strerror(errno));
+			die_errno("flow %u: send", flow);
+		}
+		buf += r;
+		len -= r;
+	}
+}
+
+/* Flow @i's socket, bound as asked and connected to its destination. */
+static int open_tx_socket(const struct opts *o, unsigned int i)
+{
+	struct sockaddr_storage ss;
+	unsigned long port;
+	socklen_t len;
+	int fd, one = 1;
+
+	fd = socket(o->family,
+		    (o->tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die_errno("socket");
+	if (o->tcp &&
+	    (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one))))
+		die_errno("setsockopt(SO_REUSEADDR/TCP_NODELAY)");
+	if (o->src || o->src_port) {
+		const char *src = o->src;
+
+		if (!src)
+			src = o->family == AF_INET ? "0.0.0.0" : "::";
+		port = o->src_port ? o->src_port + i : 0;
+		len = parse_addr(o->family, src, port, &ss);
+		if (bind(fd, (struct sockaddr *)&ss, len))
+			die_errno("bind(%s port %lu)", src, port);
+	}
+	len = parse_addr(o->family, o->addr, o->port + i, &ss);
+	if (connect(fd, (struct sockaddr *)&ss, len)) {
+		if (errno == ECONNREFUSED)
+			die("flow %u: connect(%s port %lu): %s (is the receiver running?)",
+			    i, o->addr, o->port + i, strerror(errno));
+		die_errno("connect(%s port %lu)", o->addr, o->port + i);
+	}
+	return fd;
+}
+
 static int do_send(int argc, char **argv)
 {
-	ull sent = 0, retries = 0;
-	unsigned long k, b, pause_us, port;
+	ull sent = 0, retries = 0, k, limit;
+	unsigned long b, pause_us;
+	uint64_t end = 0;
 	struct opts o;
 	unsigned int i;
 	char *buf;
 	int *fds;
 
-	parse_opts(argc, argv, "46a:p:f:n:c:s:S:P:i:b:w:h", false, &o);
-	if (!o.count)
+	parse_opts(argc, argv, "46a:p:f:n:c:s:S:P:i:b:w:D:Th", false, &o);
+	if (!o.count_given && !o.duration_ms)
 		die("-n PACKETS_PER_FLOW is required");
+	if (!o.count && !o.duration_ms)
+		die("-n 0 (unlimited) needs -D DURATION_MS");
 	if (o.cpu >= 0)
 		pin_to_cpu(o.cpu);
 
 	fds = xcalloc(o.nflows, sizeof(*fds));
 	buf = xcalloc(1, o.psize);
-	for (i = 0; i < o.nflows; i++) {
-		struct sockaddr_storage ss;
-		socklen_t len;
+	for (i = 0; i < o.nflows; i++)
+		fds[i] = open_tx_socket(&o, i);
 
-		fds[i] = socket(o.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		if (fds[i] < 0)
-			die_errno("socket");
-		if (o.src || o.src_port) {
-			const char *src = o.src;
-
-			if (!src)
-				src = o.family == AF_INET ? "0.0.0.0" : "::";
-			port = o.src_port ? o.src_port + i : 0;
-			len = parse_addr(o.family, src, port, &ss);
-			if (bind(fds[i], (struct sockaddr *)&ss, len))
-				die_errno("bind(%s port %lu)", src, port);
-		}
-		len = parse_addr(o.family, o.addr, o.port + i, &ss);
-		if (connect(fds[i], (struct sockaddr *)&ss, len))
-			die_errno("connect(%s port %lu)", o.addr, o.port + i);
-	}
+	/* u32 sequence numbers: "unlimited" ends where they would wrap */
+	limit = o.count ? o.count : SEQ_SPACE;
+	if (o.duration_ms)
+		end = now_ms() + o.duration_ms;
 
 	/* round-robin: BURST packets of each flow per round */
-	for (k = 0; k < o.count; k += o.burst) {
+	for (k = 0; k < limit; k += o.burst) {
+		if (end && now_ms() >= end)
+			break;
 		for (i = 0; i < o.nflows; i++) {
 			uint32_t id = htonl(i);
 
 			memcpy(buf, &id, sizeof(id));
-			for (b = 0; b < o.burst && k + b < o.count; b++) {
+			for (b = 0; b < o.burst && k + b < limit; b++) {
 				uint32_t seq = htonl(k + b);
 
 				memcpy(buf + 4, &seq, sizeof(seq));
-				send_one(fds[i], buf, o.psize, i, &retries);
+				if (o.tcp)
+					send_all(fds[i], buf, o.psize, i);
+				else
+					send_one(fds[i], buf, o.psize, i,
+						 &retries);
 				sent++;
 			}
 		}
 		pause_us = o.interval_us;
 		if (!k && o.warmup_ms * 1000 > pause_us)
 			pause_us = o.warmup_ms * 1000;
-		if (pause_us && k + o.burst < o.count)
+		if (pause_us && k + o.burst < limit)
 			sleep_us(pause_us);
 	}
 
@@ -1000,14 +1475,16 @@ static int do_tun(int argc, char **argv)
 
 	parse_opts(argc, argv, "46d:q:c:s:a:p:P:f:n:i:r:W:h", true, &o);
 	if (!o.dev || !o.nqueues || !o.cpulist || !o.src || !o.src_port ||
-	    !o.count) {
+	    !o.count_given) {
 		fprintf(stderr, "%s: -d, -q, -c, -s, -P and -n are required\n",
 			prog);
 		usage(stderr, 1);
 	}
+	if (!o.count)
+		die("-n PACKETS_PER_FLOW must be at least 1");
 	if (!*o.dev || strlen(o.dev) >= IFNAMSIZ || strchr(o.dev, '%'))
 		die("invalid device name '%s'", o.dev);
-	ncpus = parse_cpulist(o.cpulist, &cpus);
+	ncpus = parse_cpulist(o.cpulist, "-c", &cpus);
 	if ((unsigned long)ncpus != o.nqueues)
 		die("-c lists %d cpus for %lu queues", ncpus, o.nqueues);
 

@@ -109,6 +109,14 @@ rxs_check "empty mask: nothing steered" \
 rxs_check "empty mask: every packet processed on arrival CPU 0" \
 	test "$(rxs_flows_cpus empty4)" = "0 $((NF * NP))"
 
+# Non-IP traffic (ARP) is passed up locally and counted.
+rxs_write "$d/rx-0/cpus_list" "1-$last" >/dev/null
+nonip=$(rxs_stat_total non_ip)
+ip -n "$RXS_NS_TX" neigh del "$RXS_RX4" dev vtx
+rxs_check "ARP resolution works through an attached device" \
+	ip netns exec "$RXS_NS_TX" ping -q -c 2 -i 0.2 -W 2 "$RXS_RX4"
+rxs_check "ARP counted as non_ip" test "$(rxs_stat_total non_ip)" -gt "$nonip"
+
 # The CPU per flow is the one the hash predicts. Oracle: the kernel's own
 # RPS, which maps a hash onto the same mask the same way. A TUN device has
 # no hash of its own, so both compute it from the same 4-tuple and the

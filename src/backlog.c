@@ -10,6 +10,13 @@
  * target whose backlog poll is already pending is not noted again: the
  * kick_pending flag, under the backlog lock, is set by the first enqueuer
  * and cleared only by the poll when it finds the backlog empty.
+ *
+ * Positions for RFS's move-in-order rule, as the kernel's input_queue_head
+ * and input_queue_tail: tail counts packets queued (the position of the
+ * last one is recorded in the flow's dev-flow entry), head counts packets
+ * the poll has re-delivered (unlike the kernel, after delivery returns, so
+ * that a flow never moves while its last packet is still on its way up),
+ * plus those a purge dropped.
  */
 
 #include <linux/netdevice.h>
@@ -23,6 +30,9 @@ struct rxs_cpu {
 	/* Target side: filled by any CPU, drained by this CPU's poll. */
 	struct sk_buff_head queue;	/* its lock guards the fields below */
 	bool kick_pending;
+	u32 tail;			/* packets ever queued */
+	u32 purged;			/* packets ever dropped by a purge */
+	u32 head;			/* packets ever dequeued by the poll */
 	struct napi_struct napi;
 	call_single_data_t csd;
 	unsigned int cpu;
@@ -91,6 +101,11 @@ static int rxs_backlog_poll(struct napi_struct *napi, int budget)
 			__this_cpu_write(rxs_redelivering, skb);
 			netif_receive_skb(skb);
 			__this_cpu_write(rxs_redelivering, NULL);
+			/*
+			 * Only now, with the packet in its socket: RFS may move
+			 * its flow once head passes the flow's last packet.
+			 */
+			WRITE_ONCE(rc->head, rc->head + 1);
 			rxs_stat_inc(RXS_STAT_PROCESSED);
 			work++;
 		}
@@ -128,13 +143,14 @@ static int rxs_backlog_kick_poll(struct napi_struct *napi, int budget)
  * @skb: the packet; consumed in every case
  * @cpu: target CPU; the current one only to queue behind packets there
  * @limit: drop when the target backlog already holds this many packets
+ * @qtail: set to the backlog position of @skb when queued
  *
  * Called from the rx_handler with BH disabled.
  *
  * Return: true if queued, false if dropped (and counted).
  */
 bool rxs_backlog_enqueue(struct sk_buff *skb, unsigned int cpu,
-			 unsigned int limit)
+			 unsigned int limit, u32 *qtail)
 {
 	struct rxs_cpu *rc = per_cpu_ptr(&rxs_cpus, cpu);
 	struct rxs_cpu *src;
@@ -148,6 +164,8 @@ bool rxs_backlog_enqueue(struct sk_buff *skb, unsigned int cpu,
 		return false;
 	}
 	__skb_queue_tail(&rc->queue, skb);
+	WRITE_ONCE(rc->tail, rc->tail + 1);
+	*qtail = rc->tail;
 	per_cpu_ptr(&rxs_stats, cpu)->v[RXS_STAT_STEERED_IN]++;
 	kick = !rc->kick_pending;
 	rc->kick_pending = true;
@@ -163,6 +181,30 @@ bool rxs_backlog_enqueue(struct sk_buff *skb, unsigned int cpu,
 		napi_schedule(&src->kick_napi);
 	}
 	return true;
+}
+
+/**
+ * rxs_backlog_head() - packets @cpu's backlog has ever dequeued or purged
+ * @cpu: the CPU
+ *
+ * Return: the position, read without the lock.
+ */
+u32 rxs_backlog_head(unsigned int cpu)
+{
+	const struct rxs_cpu *rc = per_cpu_ptr(&rxs_cpus, cpu);
+
+	return READ_ONCE(rc->head) + READ_ONCE(rc->purged);
+}
+
+/**
+ * rxs_backlog_tail() - packets ever queued on @cpu's backlog
+ * @cpu: the CPU
+ *
+ * Return: the position, read without the lock.
+ */
+u32 rxs_backlog_tail(unsigned int cpu)
+{
+	return READ_ONCE(per_cpu_ptr(&rxs_cpus, cpu)->tail);
 }
 
 /**
@@ -191,8 +233,9 @@ static unsigned int rxs_backlog_purge(struct rxs_cpu *rc,
 			__skb_queue_tail(&drop, skb);
 		}
 	}
-	spin_unlock_bh(&rc->queue.lock);
 	n = skb_queue_len(&drop);
+	WRITE_ONCE(rc->purged, rc->purged + n);
+	spin_unlock_bh(&rc->queue.lock);
 	__skb_queue_purge(&drop);
 	return n;
 }

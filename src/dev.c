@@ -78,6 +78,7 @@ static int rxs_dev_kernel_rps_queue(const struct net_device *dev)
 void rxs_dev_queue_free(struct rxs_queue *q)
 {
 	rxs_rps_clear(q);
+	rxs_rfs_clear(q);
 	free_percpu(q->stats);
 	free_cpumask_var(q->mask);
 	kfree(q);

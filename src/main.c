@@ -19,9 +19,12 @@ static int __init rxs_init(void)
 	err = rxs_backlog_init();
 	if (err)
 		goto err_stats;
-	err = rxs_sysfs_init();
+	err = rxs_rfs_init();
 	if (err)
 		goto err_backlog;
+	err = rxs_sysfs_init();
+	if (err)
+		goto err_rfs;
 	err = rxs_dev_init();
 	if (err)
 		goto err_sysfs;
@@ -31,6 +34,8 @@ static int __init rxs_init(void)
 
 err_sysfs:
 	rxs_sysfs_exit();
+err_rfs:
+	rxs_rfs_exit();
 err_backlog:
 	rxs_backlog_exit();
 err_stats:
@@ -42,6 +47,7 @@ static void __exit rxs_exit(void)
 {
 	rxs_dev_exit();
 	rxs_sysfs_exit();
+	rxs_rfs_exit();
 	rxs_backlog_exit();
 	rxs_stats_exit();
 	pr_info("rxsteer " RXS_VERSION " unloaded\n");

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The rx_handler: for each received skb, decide between passing it up on
- * this CPU and steering it to another CPU's backlog.
+ * this CPU and steering it to another CPU's backlog: RFS first (rfs.c),
+ * else RPS (rps.c).
  */
 
 #include <linux/if_ether.h>
@@ -49,12 +50,15 @@ static bool rxs_rx_kernel_rps_on(const struct net_device *dev, u16 index)
 rx_handler_result_t rxs_handle_frame(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
+	struct rxs_flow *rflow = NULL;
+	struct rxs_flow_table *flows;
 	struct rxs_queue *q;
 	struct rxs_map *map;
 	struct rxs_dev *rdev;
 	unsigned int cpu;
+	u32 hash, qtail;
 	u16 index = 0;
-	u32 hash;
+	int ret;
 
 	if (rxs_backlog_is_redelivery(skb)) {
 		rxs_stat_inc(RXS_STAT_REDELIVERED);
@@ -78,7 +82,8 @@ rx_handler_result_t rxs_handle_frame(struct sk_buff **pskb)
 		return RX_HANDLER_PASS;
 	}
 	map = rcu_dereference(q->map);
-	if (!map) {
+	flows = rxs_rfs_on() ? rcu_dereference(q->flows) : NULL;
+	if (!map && !flows) {
 		rxs_stat_inc(RXS_STAT_NO_STEER);
 		return RX_HANDLER_PASS;
 	}
@@ -95,7 +100,18 @@ rx_handler_result_t rxs_handle_frame(struct sk_buff **pskb)
 		return RX_HANDLER_PASS;
 	}
 
-	cpu = rxs_rps_pick_cpu(map, hash);
+	if (flows) {
+		/* RFS: where the application reads the flow; else RPS;
+		 * else here. The dev-flow entry keeps the flow in order.
+		 */
+		ret = rxs_rfs_sock_cpu(hash);
+		if (ret < 0)
+			ret = map ? rxs_rps_pick_cpu(map, hash) :
+				    (int)smp_processor_id();
+		cpu = rxs_rfs_follow(flows, hash, ret, &rflow);
+	} else {
+		cpu = rxs_rps_pick_cpu(map, hash);
+	}
 	if (cpu == smp_processor_id()) {
 		/*
 		 * Pass at once, unless packets wait in this CPU's backlog: one
@@ -103,6 +119,9 @@ rx_handler_result_t rxs_handle_frame(struct sk_buff **pskb)
 		 * before), and this packet must not overtake it.
 		 */
 		if (likely(!rxs_backlog_len(cpu))) {
+			if (rflow)
+				WRITE_ONCE(rflow->last_qtail,
+					   rxs_backlog_tail(cpu));
 			rxs_stat_inc(RXS_STAT_PASSED_LOCAL);
 			return RX_HANDLER_PASS;
 		}
@@ -118,7 +137,11 @@ rx_handler_result_t rxs_handle_frame(struct sk_buff **pskb)
 		return RX_HANDLER_CONSUMED;
 	}
 	*pskb = skb;
-	if (rxs_backlog_enqueue(skb, cpu, READ_ONCE(rdev->backlog_limit)))
+	if (rxs_backlog_enqueue(skb, cpu, READ_ONCE(rdev->backlog_limit),
+				&qtail)) {
 		__this_cpu_inc(q->stats->steered);
+		if (rflow)
+			WRITE_ONCE(rflow->last_qtail, qtail);
+	}
 	return RX_HANDLER_CONSUMED;
 }

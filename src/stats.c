@@ -30,6 +30,12 @@ const char *const rxs_stat_names[RXS_STAT_NR] = {
 	[RXS_STAT_DROP_BACKLOG]		= "drop_backlog",
 	[RXS_STAT_DROP_NOMEM]		= "drop_nomem",
 	[RXS_STAT_DROP_DETACHED]	= "drop_detached",
+	[RXS_STAT_RFS_HIT]		= "rfs_hit",
+	[RXS_STAT_RFS_MISS]		= "rfs_miss",
+	[RXS_STAT_FLOW_MOVE]		= "flow_move",
+	[RXS_STAT_FLOW_MOVE_DEFERRED]	= "flow_move_deferred",
+	[RXS_STAT_PROBE_HIT]		= "probe_hit",
+	[RXS_STAT_PROBE_STORE]		= "probe_store",
 };
 
 /**

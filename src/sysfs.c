@@ -4,6 +4,7 @@
  *
  *   /sys/class/net/DEV/rxsteer/            per device (every device)
  *   /sys/class/net/DEV/rxsteer/rx-N/       per rx queue (attached devices)
+ *   /sys/kernel/rxsteer/                   module-wide RFS knobs
  *   /sys/kernel/rxsteer/stats/             module-wide counters
  *
  * Every write is parsed completely before anything changes: bad input
@@ -255,7 +256,34 @@ static ssize_t steered_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%lu\n", rxs_sum_percpu(&q->stats->steered));
 }
 
+static ssize_t flow_cnt_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%u\n", rxs_rfs_flow_cnt(to_rxs_queue(kobj)));
+}
+
+static ssize_t flow_cnt_store(struct kobject *kobj, struct kobj_attribute *attr,
+			      const char *buf, size_t count)
+{
+	struct rxs_queue *q = to_rxs_queue(kobj);
+	unsigned int n;
+	int err;
+
+	err = rxs_sysfs_may_write(q->rdev->dev);
+	if (err)
+		return err;
+	err = kstrtouint(buf, 0, &n);
+	if (err)
+		return err;
+	if (!rtnl_trylock())
+		return restart_syscall();
+	err = rxs_rfs_set_flow_cnt(q, n);
+	rtnl_unlock();
+	return err ?: count;
+}
+
 static struct kobj_attribute rxs_attr_cpus = __ATTR_RW(cpus);
+static struct kobj_attribute rxs_attr_flow_cnt = __ATTR_RW(flow_cnt);
 static struct kobj_attribute rxs_attr_cpus_list = __ATTR_RW(cpus_list);
 static struct kobj_attribute rxs_attr_seen = __ATTR_RO(seen);
 static struct kobj_attribute rxs_attr_steered = __ATTR_RO(steered);
@@ -263,6 +291,7 @@ static struct kobj_attribute rxs_attr_steered = __ATTR_RO(steered);
 static struct attribute *rxs_queue_attrs[] = {
 	&rxs_attr_cpus.attr,
 	&rxs_attr_cpus_list.attr,
+	&rxs_attr_flow_cnt.attr,
 	&rxs_attr_seen.attr,
 	&rxs_attr_steered.attr,
 	NULL
@@ -314,6 +343,51 @@ void rxs_sysfs_queue_del(struct rxs_queue *q)
 	kobject_put(&q->kobj);
 }
 
+/* --- module-wide: /sys/kernel/rxsteer/ --- */
+
+static ssize_t sock_flow_entries_show(struct kobject *kobj,
+				      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", rxs_rfs_sock_entries());
+}
+
+static ssize_t sock_flow_entries_store(struct kobject *kobj,
+				       struct kobj_attribute *attr,
+				       const char *buf, size_t count)
+{
+	unsigned int n;
+	int err;
+
+	/* Host-wide, as the rps_sock_flow_entries sysctl. */
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	err = kstrtouint(buf, 0, &n);
+	if (err)
+		return err;
+	err = rxs_rfs_set_sock_entries(n);
+	return err ?: count;
+}
+
+static ssize_t probes_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return rxs_probe_status(buf);
+}
+
+static struct kobj_attribute rxs_attr_sock_flow_entries =
+	__ATTR_RW(sock_flow_entries);
+static struct kobj_attribute rxs_attr_probes = __ATTR_RO(probes);
+
+static struct attribute *rxs_global_attrs[] = {
+	&rxs_attr_sock_flow_entries.attr,
+	&rxs_attr_probes.attr,
+	NULL
+};
+
+static const struct attribute_group rxs_global_group = {
+	.attrs = rxs_global_attrs,
+};
+
 /* --- module-wide: /sys/kernel/rxsteer/stats/ --- */
 
 struct rxs_stat_attr {
@@ -360,10 +434,13 @@ int rxs_sysfs_init(void)
 	rxs_kobj = kobject_create_and_add("rxsteer", kernel_kobj);
 	if (!rxs_kobj)
 		return -ENOMEM;
+	err = sysfs_create_group(rxs_kobj, &rxs_global_group);
+	if (err)
+		goto err_kobj;
 	rxs_stats_kobj = kobject_create_and_add("stats", rxs_kobj);
 	if (!rxs_stats_kobj) {
 		err = -ENOMEM;
-		goto err_kobj;
+		goto err_global;
 	}
 	err = sysfs_create_group(rxs_stats_kobj, &rxs_stats_group);
 	if (err)
@@ -372,6 +449,8 @@ int rxs_sysfs_init(void)
 
 err_stats_kobj:
 	kobject_put(rxs_stats_kobj);
+err_global:
+	sysfs_remove_group(rxs_kobj, &rxs_global_group);
 err_kobj:
 	kobject_put(rxs_kobj);
 	return err;
@@ -384,5 +463,6 @@ void rxs_sysfs_exit(void)
 {
 	sysfs_remove_group(rxs_stats_kobj, &rxs_stats_group);
 	kobject_put(rxs_stats_kobj);
+	sysfs_remove_group(rxs_kobj, &rxs_global_group);
 	kobject_put(rxs_kobj);
 }

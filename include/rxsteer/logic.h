@@ -15,6 +15,7 @@
 #else
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 typedef __u32 u32;
@@ -39,6 +40,69 @@ typedef __u64 u64;
 static inline u32 rxs_scale(u32 hash, u32 n)
 {
 	return (u32)(((u64)hash * n) >> 32);
+}
+
+/* Dev-flow table slot of a flow: hash_32() of the flow hash, as the kernel
+ * indexes rps_dev_flow_table since 2025: a NIC's RSS hash has little
+ * entropy in its low bits within one rx queue.
+ */
+#define RXS_GOLDEN_RATIO_32	0x61C88647u
+
+/**
+ * rxs_flow_index() - dev-flow table slot of a flow hash
+ * @hash: flow hash
+ * @log: log2 of the table size, 1..31
+ *
+ * Return: the slot, in [0, 1 << @log).
+ */
+static inline u32 rxs_flow_index(u32 hash, unsigned int log)
+{
+	return (u32)(hash * RXS_GOLDEN_RATIO_32) >> (32 - log);
+}
+
+/**
+ * rxs_sock_ident() - sock-flow table entry for a flow read on a CPU
+ * @hash: flow hash (the socket's sk_rxhash)
+ * @cpu_mask: roundup_pow_of_two(nr_cpu_ids) - 1
+ * @cpu: the CPU the application read on
+ *
+ * The high bits of the hash identify the flow, the low bits hold the CPU,
+ * as in the kernel's rps_sock_flow_table.
+ *
+ * Return: the entry value.
+ */
+static inline u32 rxs_sock_ident(u32 hash, u32 cpu_mask, u32 cpu)
+{
+	return (hash & ~cpu_mask) | cpu;
+}
+
+/**
+ * rxs_sock_match() - does a sock-flow entry belong to this flow?
+ * @ident: the entry
+ * @hash: flow hash of the packet
+ * @cpu_mask: roundup_pow_of_two(nr_cpu_ids) - 1
+ *
+ * Return: true if the high bits agree.
+ */
+static inline bool rxs_sock_match(u32 ident, u32 hash, u32 cpu_mask)
+{
+	return !((ident ^ hash) & ~cpu_mask);
+}
+
+/**
+ * rxs_flow_may_move() - the move-in-order rule
+ * @head: packets the old CPU's backlog has dequeued so far
+ * @last_qtail: backlog position of the flow's last packet queued there
+ *
+ * A flow may leave its CPU only once every packet it queued there has been
+ * dequeued, so that no later packet overtakes an earlier one. Counters
+ * wrap; the signed difference handles it.
+ *
+ * Return: true if the flow may move.
+ */
+static inline bool rxs_flow_may_move(u32 head, u32 last_qtail)
+{
+	return (int)(head - last_qtail) >= 0;
 }
 
 static inline void rxs_bit_set(unsigned long *bits, unsigned int bit)

@@ -39,6 +39,12 @@ enum rxs_stat {
 	RXS_STAT_DROP_BACKLOG,
 	RXS_STAT_DROP_NOMEM,
 	RXS_STAT_DROP_DETACHED,
+	RXS_STAT_RFS_HIT,
+	RXS_STAT_RFS_MISS,
+	RXS_STAT_FLOW_MOVE,
+	RXS_STAT_FLOW_MOVE_DEFERRED,
+	RXS_STAT_PROBE_HIT,
+	RXS_STAT_PROBE_STORE,
 	RXS_STAT_NR
 };
 
@@ -61,6 +67,30 @@ struct rxs_map {
 	u16 cpus[];
 };
 
+/* RFS: the CPU where the application last read each flow (global). */
+struct rxs_sock_flow_table {
+	struct rcu_head rcu;
+	u32 mask;
+	u32 ents[];
+};
+
+#define RXS_NO_CPU	0xffff
+
+/* RFS: where one rx queue's flows are processed now, and how far queued. */
+struct rxs_flow {
+	u16 cpu;
+	u32 last_qtail;
+};
+
+struct rxs_flow_table {
+	struct rcu_head rcu;
+	unsigned int log;
+	struct rxs_flow flows[];
+};
+
+#define RXS_SOCK_FLOW_MAX	(16U * 1024U * 1024U)
+#define RXS_FLOW_CNT_MAX	(1024U * 1024U)
+
 struct rxs_queue_stats {
 	unsigned long seen;
 	unsigned long steered;
@@ -73,6 +103,7 @@ struct rxs_queue {
 	struct kobject kobj;
 	struct rxs_dev *rdev;
 	struct rxs_map __rcu *map;
+	struct rxs_flow_table __rcu *flows;
 	cpumask_var_t mask;		/* as configured; under RTNL */
 	struct rxs_queue_stats __percpu *stats;
 	unsigned int index;
@@ -105,11 +136,32 @@ int rxs_rps_set_mask(struct rxs_queue *q, const struct cpumask *mask);
 void rxs_rps_clear(struct rxs_queue *q);
 int rxs_rps_pick_cpu(const struct rxs_map *map, u32 hash);
 
+/* rfs.c */
+int rxs_rfs_init(void);
+void rxs_rfs_exit(void);
+int rxs_rfs_set_sock_entries(unsigned int n);
+unsigned int rxs_rfs_sock_entries(void);
+int rxs_rfs_set_flow_cnt(struct rxs_queue *q, unsigned int n);
+unsigned int rxs_rfs_flow_cnt(struct rxs_queue *q);
+void rxs_rfs_clear(struct rxs_queue *q);
+void rxs_rfs_record(u32 hash);
+bool rxs_rfs_on(void);
+int rxs_rfs_sock_cpu(u32 hash);
+unsigned int rxs_rfs_follow(struct rxs_flow_table *ft, u32 hash,
+			    unsigned int want, struct rxs_flow **rflowp);
+
+/* probe.c */
+int rxs_probe_enable(void);
+void rxs_probe_disable(void);
+ssize_t rxs_probe_status(char *buf);
+
 /* backlog.c */
 int rxs_backlog_init(void);
 void rxs_backlog_exit(void);
 bool rxs_backlog_enqueue(struct sk_buff *skb, unsigned int cpu,
-			 unsigned int limit);
+			 unsigned int limit, u32 *qtail);
+u32 rxs_backlog_head(unsigned int cpu);
+u32 rxs_backlog_tail(unsigned int cpu);
 void rxs_backlog_purge_dev(const struct net_device *dev);
 bool rxs_backlog_is_redelivery(const struct sk_buff *skb);
 unsigned int rxs_backlog_len(unsigned int cpu);

@@ -120,12 +120,36 @@ static void test_scale(void)
 	check(ok, "scale spreads a uniform range evenly over 3");
 }
 
+static void test_rfs(void)
+{
+	unsigned int i, slots[16] = { 0 }, used = 0;
+	u32 mask = 3, id;
+
+	id = rxs_sock_ident(0xabcdef12u, mask, 2);
+	check(id == 0xabcdef12u, "sock ident keeps high bits, cpu in low bits");
+	check((id & mask) == 2, "sock ident cpu");
+	check(rxs_sock_match(id, 0xabcdef11u, mask), "same high bits match");
+	check(!rxs_sock_match(id, 0xabcdee12u, mask), "other high bits do not");
+	check(rxs_flow_may_move(10, 10), "may move once head reached tail");
+	check(!rxs_flow_may_move(9, 10), "may not move before");
+	check(rxs_flow_may_move(5, 0xfffffff0u), "may move across wrap");
+	check(!rxs_flow_may_move(0xfffffff0u, 5), "may not move across wrap");
+	/* RSS-like hashes differing only in high bits still spread. */
+	for (i = 0; i < 16; i++)
+		slots[rxs_flow_index(i << 28, 4)]++;
+	for (i = 0; i < 16; i++)
+		used += slots[i] != 0;
+	check(used >= 8, "flow index mixes high bits into the slot");
+	check(rxs_flow_index(0xffffffffu, 4) < 16, "flow index in range");
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
 	test_hexmask();
 	test_cpulist();
 	test_scale();
+	test_rfs();
 	printf("1..%d\n", ntest);
 	printf("%d passed, %d failed\n", ntest - nfail, nfail);
 	return nfail ? 1 : 0;

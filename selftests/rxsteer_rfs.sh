@@ -1,0 +1,187 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# RFS: flows are processed on the CPU where their reader runs (UDP and TCP,
+# IPv4 and IPv6, through the recvmsg probes); steering follows a reader
+# that moves; readers migrating every 50 ms under load see no reordering;
+# more flows than table entries stay in order; table size 0 is plain RPS;
+# resizing the tables under traffic is safe and loses nothing uncounted.
+
+source "$(dirname "$0")/lib.sh"
+
+rxs_require_root
+rxs_require_ko
+rxs_require_cpus 3
+[ -x "$RXS_FLOWS" ] || rxs_skip_all "rxs_flows not built (make -C selftests)"
+
+echo "TAP version 13"
+rxs_dmesg_mark
+rxs_load || rxs_skip_all "insmod failed"
+rxs_veth_setup || rxs_skip_all "cannot create veth namespaces"
+RXS_NS=$RXS_NS_RX
+d=/sys/class/net/vrx/rxsteer
+g=/sys/kernel/rxsteer
+last=$(( $(nproc) - 1 ))
+readers="1-$last"
+rxs_write "$d/enabled" 1 >/dev/null || rxs_skip_all "cannot attach"
+rxs_write "$d/backlog_limit" 100000 >/dev/null
+rxs_write "$d/rx-0/cpus_list" "$readers" >/dev/null
+
+# --- knobs ---
+RXS_NS=""
+rxs_check "probes off while RFS is off" \
+	sh -c "grep -q 'inet_recvmsg off' $g/probes"
+rxs_check "sock_flow_entries accepts 1000" rxs_write "$g/sock_flow_entries" 1000
+rxs_check "sock_flow_entries rounds up to 1024" \
+	test "$(cat $g/sock_flow_entries)" = 1024
+rxs_check "probes registered once RFS is on" \
+	sh -c "grep -q 'inet_recvmsg registered' $g/probes && grep -q 'inet6_recvmsg registered' $g/probes"
+rxs_expect_errno "sock_flow_entries rejects abc with EINVAL" EINVAL \
+	"$g/sock_flow_entries" abc
+rxs_expect_errno "sock_flow_entries rejects 99999999 with ERANGE" ERANGE \
+	"$g/sock_flow_entries" 99999999
+rxs_check "sock_flow_entries unchanged after bad writes" \
+	test "$(cat $g/sock_flow_entries)" = 1024
+RXS_NS=$RXS_NS_RX
+rxs_check "flow_cnt accepts 100" rxs_write "$d/rx-0/flow_cnt" 100
+rxs_check "flow_cnt rounds up to 128" test "$(rxs_rx_get rx-0/flow_cnt)" = 128
+rxs_expect_errno "flow_cnt rejects 2000000 with ERANGE" ERANGE \
+	"$d/rx-0/flow_cnt" 2000000
+rxs_expect_errno "flow_cnt rejects -1 with EINVAL" EINVAL "$d/rx-0/flow_cnt" -1
+rxs_check "flow_cnt unchanged after bad writes" \
+	test "$(rxs_rx_get rx-0/flow_cnt)" = 128
+
+rxs_write "$d/rx-0/flow_cnt" 32768 >/dev/null
+RXS_NS="" rxs_write "$g/sock_flow_entries" 32768 >/dev/null
+
+# locality TAG: percentage of packets processed on their reader's CPU.
+locality()
+{
+	awk '$1 == "local" { l = $2 } $1 == "total" { t = $3 }
+	     END { printf "%d", t ? 100 * l / t : 0 }' "$rxs_tmp/$1.out"
+}
+locality_x100()
+{
+	awk '$1 == "local" { l = $2 } $1 == "total" { t = $3 }
+	     END { printf "%d", t ? 10000 * l / t : 0 }' "$rxs_tmp/$1.out"
+}
+inversions()
+{
+	awk '$1 == "total" { print $5 }' "$rxs_tmp/$1.out"
+}
+
+# --- locality: readers on CPUs 1..last, packets arrive on CPU 0 ---
+for fam in 4 6; do
+	rxs_flows_run "u$fam" "$fam" 64 200 0 -w 300 -- -R "$readers"
+	rxs_log "UDP IPv$fam: 64 flows, locality $(locality_x100 "u$fam")/10000," \
+		"$(rxs_flows_total "u$fam") packets"
+	rxs_check "UDP IPv$fam: all packets delivered" \
+		test "$(rxs_flows_total "u$fam")" = 12800
+	rxs_check "UDP IPv$fam: >= 99% processed on the reader's CPU" \
+		test "$(locality_x100 "u$fam")" -ge 9900
+done
+for fam in 4 6; do
+	rxs_flows_run "t$fam" "$fam" 16 800 0 -T -w 300 -- -R "$readers"
+	rxs_log "TCP IPv$fam: 16 flows, locality $(locality_x100 "t$fam")/10000"
+	rxs_check "TCP IPv$fam: all records delivered" \
+		test "$(rxs_flows_total "t$fam")" = 12800
+	rxs_check "TCP IPv$fam: >= 99% processed on the reader's CPU" \
+		test "$(locality_x100 "t$fam")" -ge 9900
+done
+
+# --- follow: one reader moving between CPUs every second ---
+rxs_flows_run follow 4 8 0 0 -D 4000 -i 2000 -- -m 1000 -C "$readers"
+rxs_log "follow: reader moving every 1 s: locality $(locality "follow")%," \
+	"$(rxs_flows_total follow) packets"
+rxs_check "follow: steering follows a moving reader (>= 90% local)" \
+	test "$(locality follow)" -ge 90
+
+# --- order: readers migrating every 50 ms under load for 10 s ---
+moves0=$(rxs_stat_total flow_move)
+deferred0=$(rxs_stat_total flow_move_deferred)
+rxs_flows_run mig 4 64 0 0 -D 10000 -- -R "$readers" -m 50 -C "$readers"
+rxs_log "UDP migrating readers: $(rxs_flows_total mig) packets," \
+	"locality $(locality mig)%, flow moves $(( $(rxs_stat_total flow_move) - moves0 ))," \
+	"deferred $(( $(rxs_stat_total flow_move_deferred) - deferred0 ))"
+rxs_check "UDP, readers migrating every 50 ms: zero inversions" \
+	test "$(inversions mig)" = 0
+# Receive-memory pruning also reorders TCP (and makes the sender
+# retransmit): the load is paced so that readers keep up, and pruning is
+# reported, so that OFO queueing measures steering alone. A TCP sender
+# also transmits from wherever it processes ACKs: kernel RPS on vtx keeps
+# that on CPU 0 too, so that every segment arrives on CPU 0, as from a NIC.
+rxs_nsfs "$RXS_NS_TX" "echo 1 > /sys/class/net/vtx/queues/rx-0/rps_cpus"
+tcpc() { ip netns exec "$1" nstat -az "$2" | awk -v k="$2" '$1 == k { print $2 + 0 }'; }
+tcp_counters()
+{
+	local k
+	for k in TcpExtTCPOFOQueue TcpExtPruneCalled TcpExtTCPBacklogDrop \
+		 TcpExtTCPRcvQDrop TcpExtTCPOFODrop; do
+		echo "$k $(tcpc "$RXS_NS_RX" $k)"
+	done
+	echo "sender:TcpRetransSegs $(tcpc "$RXS_NS_TX" TcpRetransSegs)"
+}
+tcp_counters > "$rxs_tmp/tcp0"
+rxs_flows_run tmig 4 16 0 0 -T -D 10000 -i 500 -- -R "$readers" -m 50 -C "$readers"
+tcp_counters > "$rxs_tmp/tcp1"
+rxs_log "TCP migrating readers, counter deltas:" \
+	"$(paste "$rxs_tmp/tcp0" "$rxs_tmp/tcp1" | awk '{ printf "%s +%d ", $1, $4 - $2 }')"
+ofo0=$(awk '$1 == "TcpExtTCPOFOQueue" { print $2 }' "$rxs_tmp/tcp0")
+ofo1=$(awk '$1 == "TcpExtTCPOFOQueue" { print $2 }' "$rxs_tmp/tcp1")
+rxs_log "TCP migrating readers: $(rxs_flows_total tmig) records," \
+	"locality $(locality tmig)%, TcpExtTCPOFOQueue +$(( ${ofo1:-0} - ${ofo0:-0} ))"
+rxs_check "TCP, readers migrating every 50 ms: no out-of-order queueing" \
+	test "${ofo1:-0}" = "${ofo0:-0}"
+rxs_check "TCP, readers migrating: zero inversions" test "$(inversions tmig)" = 0
+rxs_nsfs "$RXS_NS_TX" "echo 0 > /sys/class/net/vtx/queues/rx-0/rps_cpus"
+
+# --- more flows than entries ---
+RXS_NS="" rxs_write "$g/sock_flow_entries" 16 >/dev/null
+rxs_write "$d/rx-0/flow_cnt" 16 >/dev/null
+rxs_flows_run small 4 64 100 0 -R "$readers" -m 50 -C "$readers"
+rxs_log "64 flows, 16 entries: locality $(locality small)%"
+rxs_check "more flows than entries: all delivered" \
+	test "$(rxs_flows_total small)" = 6400
+rxs_check "more flows than entries: zero inversions" \
+	test "$(inversions small)" = 0
+
+# --- size 0 is RPS ---
+RXS_NS="" rxs_write "$g/sock_flow_entries" 0 >/dev/null
+hits0=$(rxs_stat_total rfs_hit)
+rxs_flows_run off 4 64 40 0 -R "$readers"
+rxs_check "sock_flow_entries 0: probes unregistered" \
+	sh -c "grep -q 'inet_recvmsg off' $g/probes"
+rxs_check "sock_flow_entries 0: no RFS decision" \
+	test "$(rxs_stat_total rfs_hit)" = "$hits0"
+rxs_check "sock_flow_entries 0: every flow on one CPU of the RPS mask" \
+	test "$(rxs_flows_split off)" = 0 -a \
+	"$(awk '$1 == "cpu" && $2 == 0' "$rxs_tmp/off.out" | wc -l)" = 0
+
+# --- resize under traffic ---
+resize()
+{
+	local i
+	for i in $(seq 30); do
+		RXS_NS="" rxs_write "$g/sock_flow_entries" $(( (i % 4) * 1024 )) >/dev/null
+		rxs_write "$d/rx-0/flow_cnt" $(( (i % 3) * 512 )) >/dev/null
+		sleep 0.1
+	done
+}
+drops0=$(( $(rxs_stat_total drop_backlog) + $(rxs_stat_total drop_nomem) ))
+resize &
+rxs_flows_run resize 4 64 0 0 -D 4000 -- -R "$readers"
+wait
+drops=$(( $(rxs_stat_total drop_backlog) + $(rxs_stat_total drop_nomem) - drops0 ))
+sent=$(awk '{ print $2 }' "$rxs_tmp/resize.send")
+rxs_log "resize under traffic: sent $sent delivered $(rxs_flows_total resize) dropped $drops"
+rxs_check "resize under traffic: sent = delivered + counted drops" \
+	test "$sent" = $(( $(rxs_flows_total resize) + drops ))
+
+# --- no probe left after unload ---
+RXS_NS="" rxs_write "$g/sock_flow_entries" 256 >/dev/null
+rxs_unload
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
+rxs_check "unload with RFS on leaves no kprobe" \
+	sh -c "! grep -q 'inet6\?_recvmsg' /sys/kernel/debug/kprobes/list 2>/dev/null"
+rxs_dmesg_check
+rxs_finish
