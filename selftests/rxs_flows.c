@@ -36,6 +36,13 @@
  * and the sender therefore pauses after its first round (-w) by default.
  * SO_INCOMING_CPU is the CPU that queued the latest packet on the socket, so
  * it is exact per packet only while the receive queue stays shallow.
+ *
+ * With -m, "recv" also measures how quickly steering follows a migrating
+ * reader: after each move of a reader thread to a different cpu, for every
+ * flow it reads, it counts the packets (-T: records) read from that flow up
+ * to and including the first one whose SO_INCOMING_CPU is the thread's new
+ * cpu.  A flow-migration that never got there before the next move (or the
+ * end of the run) is "unfollowed".
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -123,6 +130,9 @@ struct flow {
 	ull *cpu_cnt;		/* indexed by cpu + 1, slot 0 = unknown */
 	size_t rec_off;		/* -T: bytes of the current record read */
 	unsigned char hdr[HDR_LEN];	/* -T: header of the current record */
+	unsigned int follow_gen;	/* -m: reader's mig_gen last seen */
+	bool follow_open;	/* -m: not local yet since that migration */
+	ull follow_cnt;		/* -m: packets read since that migration */
 } __attribute__((aligned(CACHELINE)));
 
 /* Shared by the readers; read-only while they run, except @last_rx. */
@@ -150,9 +160,12 @@ struct reader {
 	unsigned int index;
 	int cpu;		/* initial cpu, -1: not pinned */
 	int mig_idx;		/* position in -C */
+	int cur_cpu;		/* -m: cpu currently pinned to */
+	unsigned int mig_gen;	/* -m: moves to a different cpu so far */
 	int ep;
 	unsigned int nflows, flows_done, flows_closed;
 	ull rx, local, bad;
+	ull f_moves, f_followed, f_sum, f_max;	/* -m: follow counters */
 	ull *cpu_total;		/* indexed like flow.cpu_cnt */
 	char *buf;
 } __attribute__((aligned(CACHELINE)));
@@ -231,12 +244,18 @@ static void __attribute__((noreturn)) usage(FILE *out, int code)
 "  output: flow ID rx N inversions N dups N cpu C cpus C1:N1,C2:N2\n"
 "          cpu C rx N\n"
 "          reader T cpu C flows N rx N local N   (-R only, per thread)\n"
+"          follow moves N followed F unfollowed U max P avg A   (-m only)\n"
 "          local N\n"
 "          total rx N inversions N dups N flows_seen N\n"
 "  cpu: majority cpu (-1 = unknown); cpus: \"-\" if the flow got nothing;\n"
 "  inversions: seq <= highest seq so far (duplicates counted apart);\n"
 "  local: packets with SO_INCOMING_CPU == cpu of the reading thread at the\n"
 "  time of the read; reader: C = initial cpu, flows = flows assigned\n"
+"  follow: after each move of a reader to a different cpu, per flow it\n"
+"  reads: packets (-T: records) read up to the first one with\n"
+"  SO_INCOMING_CPU == the new cpu; N = flow-migrations with a packet read,\n"
+"  F = those that got there (before the next move or the end), U = N - F,\n"
+"  P = largest count of those F, A = their mean, rounded (0: none)\n"
 "  -T: all records completed by a recv() call count for the cpu that\n"
 "  SO_INCOMING_CPU reports right after it\n"
 "  exit: 0 packets received, 1 error, 2 nothing received\n"
@@ -651,6 +670,29 @@ static void account(struct reader *r, struct flow *f, uint32_t seq,
 	int slot = (cpu >= 0 && cpu < st->nslots - 1) ? cpu + 1 : 0;
 	int old;
 
+	/*
+	 * -m: the first packet of @f read since the reader's latest move
+	 * opens a flow-migration; it stays open (counting packets) until a
+	 * packet comes in on the reader's cpu.  One still open at the next
+	 * move or at the end is unfollowed: f_moves - f_followed.
+	 */
+	if (r->mig_gen && f->follow_gen != r->mig_gen) {
+		f->follow_gen = r->mig_gen;
+		f->follow_open = true;
+		f->follow_cnt = 0;
+		r->f_moves++;
+	}
+	if (f->follow_open) {
+		f->follow_cnt++;
+		if (cpu == me) {
+			f->follow_open = false;
+			r->f_followed++;
+			r->f_sum += f->follow_cnt;
+			if (f->follow_cnt > r->f_max)
+				r->f_max = f->follow_cnt;
+		}
+	}
+
 	f->cpu_cnt[slot]++;
 	r->cpu_total[slot]++;
 	if (cpu == me)
@@ -887,6 +929,11 @@ static void *reader_run(void *arg)
 		if (st->migrate_ms && now >= next_mig) {
 			r->mig_idx = (r->mig_idx + 1) % st->ncpulist;
 			pin_to_cpu(st->cpulist[r->mig_idx]);
+			/* re-pinning to the same cpu is no migration */
+			if (st->cpulist[r->mig_idx] != r->cur_cpu) {
+				r->cur_cpu = st->cpulist[r->mig_idx];
+				r->mig_gen++;
+			}
 			next_mig += st->migrate_ms;
 			if (next_mig <= now)
 				next_mig = now + st->migrate_ms;
@@ -928,6 +975,7 @@ static void print_recv_report(const struct rx_state *st,
 			      unsigned int nreaders, bool per_reader)
 {
 	ull rx = 0, inv = 0, dups = 0, seen = 0, local = 0, *cpu_total;
+	ull f_moves = 0, f_followed = 0, f_sum = 0, f_max = 0;
 	unsigned int i;
 	int s;
 
@@ -936,6 +984,11 @@ static void print_recv_report(const struct rx_state *st,
 		for (s = 0; s < st->nslots; s++)
 			cpu_total[s] += readers[i].cpu_total[s];
 		local += readers[i].local;
+		f_moves += readers[i].f_moves;
+		f_followed += readers[i].f_followed;
+		f_sum += readers[i].f_sum;
+		if (readers[i].f_max > f_max)
+			f_max = readers[i].f_max;
 	}
 
 	for (i = 0; i < st->nflows; i++) {
@@ -969,6 +1022,10 @@ static void print_recv_report(const struct rx_state *st,
 		printf("reader %u cpu %d flows %u rx %llu local %llu\n", i,
 		       readers[i].cpu, readers[i].nflows, readers[i].rx,
 		       readers[i].local);
+	if (st->migrate_ms)
+		printf("follow moves %llu followed %llu unfollowed %llu max %llu avg %llu\n",
+		       f_moves, f_followed, f_moves - f_followed, f_max,
+		       f_followed ? (f_sum + f_followed / 2) / f_followed : 0);
 	printf("local %llu\n", local);
 	printf("total rx %llu inversions %llu dups %llu flows_seen %llu\n",
 	       rx, inv, dups, seen);
@@ -1065,6 +1122,7 @@ static int do_recv(int argc, char **argv)
 		r->st = &st;
 		r->index = t;
 		r->cpu = rcpus ? rcpus[t] : o.cpu;
+		r->cur_cpu = r->cpu;
 		r->mig_idx = st.ncpulist ? t % st.ncpulist : 0;
 		r->cpu_total = xcalloc(st.nslots, sizeof(*r->cpu_total));
 		r->buf = xcalloc(1, RX_BUF_SIZE);

@@ -14,9 +14,9 @@
  * Positions for RFS's move-in-order rule, as the kernel's input_queue_head
  * and input_queue_tail: tail counts packets queued (the position of the
  * last one is recorded in the flow's dev-flow entry), head counts packets
- * the poll has re-delivered (unlike the kernel, after delivery returns, so
- * that a flow never moves while its last packet is still on its way up),
- * plus those a purge dropped.
+ * the poll has re-delivered, counted once netif_receive_skb() returns as
+ * process_backlog() does, so that a flow never moves while its last packet
+ * is still on its way up; plus those a purge dropped.
  */
 
 #include <linux/netdevice.h>

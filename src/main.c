@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rxsteer: receive packet steering in a loadable module.
+ * rxsteer: receive packet and flow steering in a loadable module.
  *
  * Init and exit only: the parts come up in order and go down in reverse.
  */
@@ -57,6 +57,6 @@ module_init(rxs_init);
 module_exit(rxs_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Receive packet steering (RPS) done by a loadable module");
+MODULE_DESCRIPTION("Receive packet and flow steering (RPS/RFS) done by a loadable module");
 MODULE_AUTHOR("The rxsteer developers");
 MODULE_VERSION(RXS_VERSION);

@@ -11,6 +11,7 @@
 
 #include <linux/kprobes.h>
 #include <linux/net.h>
+#include <linux/socket.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
@@ -19,8 +20,13 @@
 static int rxs_probe_recvmsg(struct kprobe *p, struct pt_regs *regs)
 {
 	struct socket *sock = (struct socket *)regs_get_kernel_argument(regs, 0);
-	struct sock *sk = sock ? READ_ONCE(sock->sk) : NULL;
+	int flags = (int)regs_get_kernel_argument(regs, 3);
+	struct sock *sk;
 
+	/* As inet_recvmsg(): error-queue reads do not move a flow. */
+	if (unlikely(flags & MSG_ERRQUEUE) || !sock)
+		return 0;
+	sk = READ_ONCE(sock->sk);
 	/* As sock_rps_record_flow(): established TCP and connected UDP. */
 	if (sk && READ_ONCE(sk->sk_state) == TCP_ESTABLISHED)
 		rxs_rfs_record(READ_ONCE(sk->sk_rxhash));

@@ -116,12 +116,13 @@ rx_handler_result_t rxs_handle_frame(struct sk_buff **pskb)
 		/*
 		 * Pass at once, unless packets wait in this CPU's backlog: one
 		 * of them may be of this flow (it arrived on another CPU
-		 * before), and this packet must not overtake it.
+		 * before), and this packet must not overtake it. A flow RFS
+		 * tracks is queued here too, as the kernel does: a packet
+		 * passed up may still wait in a GRO list when the next one
+		 * arrives, and only a queued packet tells, by the backlog
+		 * head, when the flow may move on.
 		 */
-		if (likely(!rxs_backlog_len(cpu))) {
-			if (rflow)
-				WRITE_ONCE(rflow->last_qtail,
-					   rxs_backlog_tail(cpu));
+		if (likely(!rflow && !rxs_backlog_len(cpu))) {
 			rxs_stat_inc(RXS_STAT_PASSED_LOCAL);
 			return RX_HANDLER_PASS;
 		}

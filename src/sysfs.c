@@ -8,8 +8,9 @@
  *   /sys/kernel/rxsteer/stats/             module-wide counters
  *
  * Every write is parsed completely before anything changes: bad input
- * returns an error and leaves the old value in place. Writes need
- * CAP_NET_ADMIN in the user namespace owning the device's netns.
+ * returns an error and leaves the old value in place. Writes to a device's
+ * files need CAP_NET_ADMIN in the user namespace owning the device's
+ * netns; writes to the host-wide files, in the initial user namespace.
  */
 
 #include <linux/capability.h>

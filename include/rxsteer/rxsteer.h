@@ -54,7 +54,10 @@ struct rxs_cpu_stats {
 
 DECLARE_PER_CPU_ALIGNED(struct rxs_cpu_stats, rxs_stats);
 
-/* Count an event on this CPU; callers run with BH disabled. */
+/*
+ * Count an event on this CPU. Callers run with BH or preemption disabled;
+ * each counter is only counted from one of those contexts.
+ */
 static inline void rxs_stat_inc(enum rxs_stat s)
 {
 	__this_cpu_inc(rxs_stats.v[s]);
