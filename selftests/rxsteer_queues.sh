@@ -74,5 +74,34 @@ rxs_log "rx-0 seen $seen0 steered $(rxs_nsfs "$ns" "cat $d/rx-0/steered")," \
 	"rx-1 seen $seen1 steered $(rxs_nsfs "$ns" "cat $d/rx-1/steered")"
 rxs_check "per-queue counters saw each queue's packets" \
 	test "$seen0" -ge $((FPQ * NP)) -a "$seen1" -ge $((FPQ * NP))
+
+# Queue counts change at run time (ethtool -L): the per-queue state covers
+# every possible rx queue, so nothing dangles and traffic keeps flowing.
+if command -v ethtool >/dev/null; then
+	rxs_veth_setup 4 || rxs_skip_all "cannot create veth namespaces"
+	RXS_NS=$RXS_NS_RX
+	vd=/sys/class/net/vrx/rxsteer
+	rxs_write "$vd/enabled" 1 >/dev/null
+	rxs_write "$vd/backlog_limit" 100000 >/dev/null
+	for qi in 0 1 2 3; do
+		rxs_write "$vd/rx-$qi/cpus_list" "1-$last" >/dev/null
+	done
+	ok=1
+	for n in 1 4 2 3 1; do
+		ip netns exec "$RXS_NS_RX" ethtool -L vrx rx "$n" ||
+			{ ok=0; break; }
+		rxs_flows_run "chan$n" 4 16 10 0 || true
+		[ "$(rxs_flows_total "chan$n")" = 160 ] || {
+			rxs_log "after ethtool -L rx $n: $(rxs_flows_total "chan$n") of 160"
+			ok=0
+		}
+	done
+	rxs_check "ethtool -L while attached: traffic keeps flowing" test $ok = 1
+	rxs_check "ethtool -L: queue directories of every possible queue stay" \
+		rxs_nsfs "$RXS_NS_RX" "test -d $vd/rx-3"
+	rxs_check "detach after ethtool -L" rxs_write "$vd/enabled" 0
+else
+	rxs_skip "ethtool -L while attached" "ethtool not installed"
+fi
 rxs_dmesg_check
 rxs_finish

@@ -19,6 +19,7 @@
  * is still on its way up; plus those a purge dropped.
  */
 
+#include <linux/cpuhotplug.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/smp.h>
@@ -49,6 +50,7 @@ static DEFINE_PER_CPU_ALIGNED(struct rxs_cpu, rxs_cpus);
 static DEFINE_PER_CPU(const struct sk_buff *, rxs_redelivering);
 
 static struct net_device *rxs_napi_dev;
+static int rxs_cpuhp_state;
 
 /**
  * rxs_backlog_is_redelivery() - is @skb being re-delivered by our poll?
@@ -264,40 +266,48 @@ static void rxs_backlog_sync_ipi(void *info)
 {
 }
 
-/**
- * rxs_backlog_init() - set up every possible CPU's backlog and NAPIs
- *
- * Return: 0 or -ENOMEM.
+/*
+ * CPU hotplug: once a CPU is dead, move what its backlog still holds to
+ * this (control) CPU's backlog, in order, and kick it: nothing is left
+ * behind on an offline CPU. Runs on a control CPU in process context.
+ * The dead CPU's NAPIs, if scheduled, were moved by the kernel
+ * (dev_cpu_dead()) and find the backlog empty or drain it first; both
+ * sides take the backlog lock. Flows RFS kept on the dead CPU move on
+ * their next packet, as an offline CPU no longer holds them.
  */
-int rxs_backlog_init(void)
+static int rxs_backlog_cpu_dead(unsigned int dead)
 {
-	unsigned int cpu;
+	struct rxs_cpu *rc = per_cpu_ptr(&rxs_cpus, dead), *dst;
+	struct sk_buff_head moved;
+	unsigned int n;
+	bool kick;
 
-	rxs_napi_dev = rxs_alloc_dummy_netdev();
-	if (!rxs_napi_dev)
-		return -ENOMEM;
-
-	for_each_possible_cpu(cpu) {
-		struct rxs_cpu *rc = per_cpu_ptr(&rxs_cpus, cpu);
-
-		skb_queue_head_init(&rc->queue);
-		rc->cpu = cpu;
-		INIT_CSD(&rc->csd, rxs_backlog_ipi, rc);
-		netif_napi_add(rxs_napi_dev, &rc->napi, rxs_backlog_poll);
-		netif_napi_add(rxs_napi_dev, &rc->kick_napi,
-			       rxs_backlog_kick_poll);
-		napi_enable(&rc->napi);
-		napi_enable(&rc->kick_napi);
+	__skb_queue_head_init(&moved);
+	local_bh_disable();
+	dst = this_cpu_ptr(&rxs_cpus);
+	spin_lock(&rc->queue.lock);
+	skb_queue_splice_tail_init(&rc->queue, &moved);
+	n = skb_queue_len(&moved);
+	WRITE_ONCE(rc->purged, rc->purged + n);
+	rc->kick_pending = false;
+	spin_unlock(&rc->queue.lock);
+	if (n) {
+		spin_lock(&dst->queue.lock);
+		skb_queue_splice_tail_init(&moved, &dst->queue);
+		WRITE_ONCE(dst->tail, dst->tail + n);
+		kick = !dst->kick_pending;
+		dst->kick_pending = true;
+		spin_unlock(&dst->queue.lock);
+		__this_cpu_add(rxs_stats.v[RXS_STAT_HOTPLUG_MOVED], n);
+		if (kick)
+			napi_schedule(&dst->napi);
 	}
+	local_bh_enable();
 	return 0;
 }
 
-/**
- * rxs_backlog_exit() - stop all polls and kicks, free what is left
- *
- * Called after every device is detached, so nothing enqueues any more.
- */
-void rxs_backlog_exit(void)
+/* Stop and remove every NAPI, drop what is left, free the NAPI device. */
+static void rxs_backlog_napi_del(void)
 {
 	unsigned int cpu, n = 0;
 
@@ -325,4 +335,53 @@ void rxs_backlog_exit(void)
 	}
 	WARN_ON_ONCE(n);
 	rxs_free_dummy_netdev(rxs_napi_dev);
+}
+
+/**
+ * rxs_backlog_init() - set up every possible CPU's backlog and NAPIs
+ *
+ * Return: 0, -ENOMEM, or the CPU hotplug state's error.
+ */
+int rxs_backlog_init(void)
+{
+	unsigned int cpu;
+	int err;
+
+	rxs_napi_dev = rxs_alloc_dummy_netdev();
+	if (!rxs_napi_dev)
+		return -ENOMEM;
+
+	for_each_possible_cpu(cpu) {
+		struct rxs_cpu *rc = per_cpu_ptr(&rxs_cpus, cpu);
+
+		skb_queue_head_init(&rc->queue);
+		rc->cpu = cpu;
+		INIT_CSD(&rc->csd, rxs_backlog_ipi, rc);
+		netif_napi_add(rxs_napi_dev, &rc->napi, rxs_backlog_poll);
+		netif_napi_add(rxs_napi_dev, &rc->kick_napi,
+			       rxs_backlog_kick_poll);
+		napi_enable(&rc->napi);
+		napi_enable(&rc->kick_napi);
+	}
+	err = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "net/rxsteer:dead",
+					NULL, rxs_backlog_cpu_dead);
+	if (err < 0)
+		goto err_napi;
+	rxs_cpuhp_state = err;
+	return 0;
+
+err_napi:
+	rxs_backlog_napi_del();
+	return err;
+}
+
+/**
+ * rxs_backlog_exit() - stop all polls and kicks, free what is left
+ *
+ * Called after every device is detached, so nothing enqueues any more.
+ */
+void rxs_backlog_exit(void)
+{
+	cpuhp_remove_state_nocalls(rxs_cpuhp_state);
+	rxs_backlog_napi_del();
 }

@@ -17,11 +17,22 @@
  * @map: CPU map of an rx queue, not empty
  * @hash: the flow hash
  *
- * Return: the CPU number.
+ * When that CPU has gone offline since the mask was set, the next online
+ * CPU of the map takes its flows, until it comes back.
+ *
+ * Return: the CPU number, or -1 if no CPU of @map is online.
  */
 int rxs_rps_pick_cpu(const struct rxs_map *map, u32 hash)
 {
-	return map->cpus[rxs_scale(hash, map->len)];
+	u32 i = rxs_scale(hash, map->len), n;
+
+	for (n = 0; n < map->len; n++, i = (i + 1 == map->len) ? 0 : i + 1) {
+		unsigned int cpu = map->cpus[i];
+
+		if (likely(cpu_online(cpu)))
+			return cpu;
+	}
+	return -1;
 }
 
 static struct rxs_map *rxs_rps_map_alloc(const struct cpumask *mask)

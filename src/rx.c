@@ -105,12 +105,18 @@ rx_handler_result_t rxs_handle_frame(struct sk_buff **pskb)
 		 * else here. The dev-flow entry keeps the flow in order.
 		 */
 		ret = rxs_rfs_sock_cpu(hash);
+		if (ret < 0 && map)
+			ret = rxs_rps_pick_cpu(map, hash);
 		if (ret < 0)
-			ret = map ? rxs_rps_pick_cpu(map, hash) :
-				    (int)smp_processor_id();
+			ret = smp_processor_id();
 		cpu = rxs_rfs_follow(flows, hash, ret, &rflow);
 	} else {
-		cpu = rxs_rps_pick_cpu(map, hash);
+		ret = rxs_rps_pick_cpu(map, hash);
+		if (unlikely(ret < 0)) {
+			rxs_stat_inc(RXS_STAT_TARGET_OFFLINE);
+			return RX_HANDLER_PASS;
+		}
+		cpu = ret;
 	}
 	if (cpu == smp_processor_id()) {
 		/*

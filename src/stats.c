@@ -36,6 +36,7 @@ const char *const rxs_stat_names[RXS_STAT_NR] = {
 	[RXS_STAT_FLOW_MOVE_DEFERRED]	= "flow_move_deferred",
 	[RXS_STAT_PROBE_HIT]		= "probe_hit",
 	[RXS_STAT_PROBE_STORE]		= "probe_store",
+	[RXS_STAT_HOTPLUG_MOVED]	= "hotplug_moved",
 };
 
 /**

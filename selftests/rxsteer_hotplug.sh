@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# CPU hotplug: an offline CPU is never chosen (its flows go to the next
+# online CPU of the mask) and is chosen again once back online; taking a
+# CPU offline and online again and again under a UDP flood, with RPS and
+# with RFS, loses nothing uncounted: sent = delivered + counted drops, and
+# what a dead CPU's backlog held is moved (hotplug_moved), not leaked.
+
+source "$(dirname "$0")/lib.sh"
+
+rxs_require_root
+rxs_require_ko
+rxs_require_cpus 3
+[ -x "$RXS_FLOWS" ] || rxs_skip_all "rxs_flows not built (make -C selftests)"
+last=$(( $(nproc) - 1 ))
+online=/sys/devices/system/cpu/cpu$last/online
+[ -w "$online" ] || rxs_skip_all "CPU $last cannot be taken offline"
+
+echo "TAP version 13"
+rxs_dmesg_mark
+rxs_load || rxs_skip_all "insmod failed"
+rxs_veth_setup || rxs_skip_all "cannot create veth namespaces"
+RXS_NS=$RXS_NS_RX
+d=/sys/class/net/vrx/rxsteer
+rxs_write "$d/enabled" 1 >/dev/null || rxs_skip_all "cannot attach"
+rxs_write "$d/backlog_limit" 100000 >/dev/null
+rxs_write "$d/rx-0/cpus_list" "1-$last" >/dev/null
+restore_cpu() { echo 1 > "$online" 2>/dev/null; }
+trap 'restore_cpu; rxs_cleanup' EXIT
+
+# Drops a user can read: rxsteer's, the UDP sockets', the device's and
+# the kernel's own backlog (softnet_stat).
+drops()
+{
+	local udp dev sn=0 x
+	udp=$(ip netns exec "$RXS_NS_RX" nstat -az 2>/dev/null |
+		awk '$1 ~ /^Udp6?InErrors$/ { n += $2 } END { print n + 0 }')
+	dev=$(ip -n "$RXS_NS_RX" -s -j link show vrx |
+		sed -n 's/.*"rx":{[^}]*"dropped":\([0-9]*\).*/\1/p')
+	for x in $(awk '{ print $2 }' /proc/net/softnet_stat); do
+		sn=$((sn + 16#$x))
+	done
+	echo $(( $(rxs_stat_total drop_backlog) + $(rxs_stat_total drop_nomem) +
+		 $(rxs_stat_total drop_detached) + udp + ${dev:-0} + sn ))
+}
+
+# 1. Offline: the CPU gets nothing; its flows go to another mask CPU.
+echo 0 > "$online"
+rxs_snap "$rxs_tmp/off.before"
+rxs_flows_run off 4 64 20 0
+rxs_snap "$rxs_tmp/off.after"
+n=$(rxs_snap_delta "$rxs_tmp/off.before" "$rxs_tmp/off.after" processed |
+	awk -v c="$last" '$1 == c { print $2 }')
+rxs_check "CPU $last offline: all packets delivered" \
+	test "$(rxs_flows_total off)" = 1280
+rxs_check "CPU $last offline: it processed nothing" test "${n:-0}" = 0
+rxs_check "CPU $last offline: every flow still on one CPU" \
+	test "$(rxs_flows_split off)" = 0
+
+# 2. Online again: chosen again.
+echo 1 > "$online"
+rxs_flows_run on 4 64 20 0
+rxs_check "CPU $last online again: it processes its flows again" \
+	test "$(awk -v c="$last" '$1 == "cpu" && $2 == c { print $4 }' "$rxs_tmp/on.out")" -gt 0
+
+# 3. Offline/online cycles under a flood, RPS then RFS.
+cycle()
+{
+	local i
+	for i in $(seq 6); do
+		sleep 0.4
+		echo 0 > "$online"
+		sleep 0.4
+		echo 1 > "$online"
+	done
+}
+for mode in RPS RFS; do
+	if [ $mode = RFS ]; then
+		RXS_NS="" rxs_write /sys/kernel/rxsteer/sock_flow_entries 4096 >/dev/null
+		rxs_write "$d/rx-0/flow_cnt" 4096 >/dev/null
+		rargs=(-R "1-$last")
+	else
+		rargs=()
+	fi
+	d0=$(drops)
+	m0=$(rxs_stat_total hotplug_moved)
+	cycle &
+	rxs_flows_run "flood$mode" 4 64 0 0 -D 5000 -- "${rargs[@]}"
+	wait
+	restore_cpu
+	sent=$(awk '{ print $2 }' "$rxs_tmp/flood$mode.send")
+	got=$(rxs_flows_total "flood$mode")
+	dropped=$(( $(drops) - d0 ))
+	rxs_log "$mode flood with CPU $last cycling: sent $sent delivered $got" \
+		"dropped(counted) $dropped hotplug_moved $(( $(rxs_stat_total hotplug_moved) - m0 ))"
+	rxs_check "$mode: sent = delivered + counted drops across hotplug" \
+		test "$sent" = $((got + dropped))
+	rxs_check "$mode: nothing left in any backlog" \
+		test "$(awk 'NR > 1 { n += $NF } END { print n + 0 }' /proc/net/rxsteer_stat)" = 0
+done
+rxs_dmesg_check
+rxs_finish
