@@ -79,10 +79,10 @@ for mode in RPS RFS; do
 	if [ $mode = RFS ]; then
 		RXS_NS="" rxs_write /sys/kernel/rxsteer/sock_flow_entries 4096 >/dev/null
 		rxs_write "$d/rx-0/flow_cnt" 4096 >/dev/null
-		rargs=(-R "1-$last")
-	else
-		rargs=()
 	fi
+	# Readers stay unpinned: a pinned reader cannot be placed on a CPU
+	# that the cycle has just taken offline.
+	rargs=()
 	d0=$(drops)
 	m0=$(rxs_stat_total hotplug_moved)
 	cycle &
