@@ -12,7 +12,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 kver=${1:?usage: build.sh KVER}
 shift
-kdir=/lib/modules/$kver/build
+kdir=$("$top/scripts/kernels.sh" --kdir "$kver") || exit 2
 out=$top/build/$kver
 
 [ -d "$kdir" ] || { echo "build: no headers at $kdir" >&2; exit 2; }

@@ -6,19 +6,23 @@
 #   2. user-space unit tests of the pure logic; checkpatch --strict;
 #   3. build rxsteer.ko for every supported kernel, W=1, warning-free,
 #      and with sparse (C=2);
-#   4. boot one VM per kernel lane and run the selftests there;
+#   4. boot one VM per kernel lane and run the selftests there: Debian's
+#      6.1, 6.12 and 6.12 PREEMPT_RT, and the debug lane (KASAN, lockdep,
+#      kmemleak...) when scripts/debug-kernel.sh has built its kernel;
 #   5. print a summary per lane and a total line; exit non-zero on any
-#      failure. A lane that cannot run is reported as skipped with its
-#      reason, and fails the run unless RXS_ALLOW_MISSING_LANES=1.
+#      failure. A distribution lane that cannot run is reported as skipped
+#      with its reason, and fails the run unless RXS_ALLOW_MISSING_LANES=1;
+#      a debug lane not built yet is reported as skipped with the command
+#      that builds it.
 #
-# Environment: RXS_LANES (default "6.1 6.12"), RXS_VM_CPUS (default 3),
-# RXS_TESTS (selftests to run, default all).
+# Environment: RXS_LANES (default "6.1 6.12 6.12-rt debug"), RXS_VM_CPUS
+# (default 3), RXS_TESTS (selftests to run, default all).
 
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 
-lanes=${RXS_LANES:-6.1 6.12}
+lanes=${RXS_LANES:-6.1 6.12 6.12-rt debug}
 cpus=${RXS_VM_CPUS:-3}
 logdir=$top/build/logs
 start=$(date +%s)
@@ -58,6 +62,15 @@ make -s -C selftests all || fail=1
 tot_pass=0 tot_fail=0 tot_skip=0
 for lane in $lanes; do
 	kver=$(scripts/kernels.sh "$lane")
+	mem=1G tmo=1500
+	if [ "$lane" = debug ]; then
+		# KASAN and lockdep: more memory, and slower under TCG.
+		mem=2G tmo=2400
+		if [ "$kver" = - ]; then
+			summary+="debug: skipped: kernel not built; scripts/debug-kernel.sh builds it once (about 11 min), then make check runs this lane"$'\n'
+			continue
+		fi
+	fi
 	if [ "$kver" = - ]; then
 		summary+="$lane: skipped: kernel image or headers not installed"$'\n'
 		[ "${RXS_ALLOW_MISSING_LANES:-0}" = 1 ] || fail=1
@@ -74,7 +87,7 @@ for lane in $lanes; do
 	note "lane $lane: booting $kver with $cpus vCPUs (TCG)"
 	t0=$(date +%s)
 	tap=$logdir/$kver.tap
-	scripts/vm-run.sh -k "$kver" -c "$cpus" -t 1500 -- \
+	scripts/vm-run.sh -k "$kver" -c "$cpus" -m "$mem" -t "$tmo" -- \
 		"cd '$top/selftests' && RXSTEER_KO='$top/build/$kver/rxsteer.ko' ./run_tests.sh ${RXS_TESTS:-}" \
 		| tee "$tap"
 	rc=${PIPESTATUS[0]}

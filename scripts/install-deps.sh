@@ -15,10 +15,12 @@ PKGS="gcc make bc flex bison libelf-dev kmod sparse git
       qemu-system-x86 busybox-static
       iproute2 ethtool tcpdump procps iputils-ping util-linux xz-utils
       linux-source-6.1"
-# Kernels of every supported lane: Debian 6.1 (bookworm's default) and
-# 6.12 (bookworm-security's backport). The meta packages pull the newest ABI.
+# Kernels of every supported lane: Debian 6.1 (bookworm's default), 6.12
+# (bookworm-security's backport) and its PREEMPT_RT build. The meta
+# packages pull the newest ABI.
 KERNEL_PKGS="linux-image-amd64 linux-headers-amd64
-	     linux-image-6.12-amd64 linux-headers-6.12-amd64"
+	     linux-image-6.12-amd64 linux-headers-6.12-amd64
+	     linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64"
 # virtme-ng is packaged only in trixie: a pinned-low source lets us install
 # that one package while all its dependencies come from bookworm.
 TRIXIE_LIST=/etc/apt/sources.list.d/rxsteer-trixie.list

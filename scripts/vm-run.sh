@@ -1,15 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Boot a Debian kernel in a VM with virtme-ng and run one command inside.
+# Boot a Debian kernel (or the debug lane's) in a VM with virtme-ng and
+# run one command inside.
 # The guest sees the host's root file system and the current directory, so
 # the module build and the selftests are visible at the same paths.
 #
 # Usage: scripts/vm-run.sh [-k KVER|LANE] [-c CPUS] [-m MEM] [-t SECONDS]
 #                          [--kvm] -- COMMAND...
 #
-#   -k  kernel version (as in /boot/vmlinuz-KVER) or lane (6.1, 6.12);
-#       default: lane 6.1
+#   -k  kernel version (as in /boot/vmlinuz-KVER) or lane (6.1, 6.12,
+#       6.12-rt, debug); default: lane 6.1
 #   -c  vCPUs (default 3: steering between two non-arrival CPUs shows)
 #   -m  memory (default 1G)
 #   -t  timeout in seconds for the whole VM run (default 1200); on expiry
@@ -36,18 +37,18 @@ while [ $# -gt 0 ]; do
 	-t) tmo=$2; shift 2 ;;
 	--kvm) accel=""; shift ;;
 	--) shift; break ;;
-	-h|--help) sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) break ;;
 	esac
 done
 [ $# -ge 1 ] || { echo "vm-run: no command given" >&2; exit 2; }
 
 case "$kver" in
-6.1|6.12) kver=$("$here/kernels.sh" "$kver") ;;
+6.1|6.12|6.12-rt|debug) kver=$("$here/kernels.sh" "$kver") ;;
 esac
-image=/boot/vmlinuz-$kver
-if [ ! -e "$image" ]; then
-	echo "vm-run: no kernel image $image (run scripts/install-deps.sh)" >&2
+if ! image=$("$here/kernels.sh" --image "$kver"); then
+	echo "vm-run: no kernel $kver (run scripts/install-deps.sh, or" \
+		"scripts/debug-kernel.sh for the debug lane)" >&2
 	exit 2
 fi
 command -v vng >/dev/null || {

@@ -10,6 +10,11 @@
 #   ok N selftests: rxsteer: TEST [# SKIP]
 #   not ok N selftests: rxsteer: TEST # exit=RC | # TIMEOUT S seconds
 #
+# After each test the kernel log is scanned for reports (WARN, BUG, oops,
+# KASAN, lockdep, RCU stalls...) and, on a kernel with kmemleak, a
+# kmemleak scan runs: either kind of report fails the test that ran,
+# whatever its own result ("not ok N ... # kernel report").
+#
 # Usage: run_tests.sh [TEST...]   (default: TEST_PROGS of the Makefile)
 
 set -u
@@ -23,6 +28,23 @@ if [ $# -eq 0 ]; then
 	set -- $(make -s list)
 fi
 
+kmemleak=/sys/kernel/debug/kmemleak
+[ -w "$kmemleak" ] || kmemleak=""
+# Leaks from boot are not ours.
+[ -n "$kmemleak" ] && echo clear >"$kmemleak"
+bad_re='WARNING:|BUG:|Oops|general protection|KASAN|UBSAN|kmemleak|lockdep|possible circular|possible recursive|inconsistent lock|suspicious RCU|rcu_sched detected stall|rcu: INFO|soft lockup|hung_task|blocked for more than|refcount_t|list_add corruption|list_del corruption|ODEBUG'
+
+# kernel_reports: new kernel log reports and kmemleak findings, "# "-prefixed.
+kernel_reports()
+{
+	dmesg | tail -n +"$((log_start + 1))" | grep -E "$bad_re" | head -n 20
+	if [ -n "$kmemleak" ]; then
+		echo scan >"$kmemleak"
+		grep -E 'unreferenced object|comm |backtrace|\[<' "$kmemleak" | head -n 40
+		echo clear >"$kmemleak"
+	fi
+}
+
 echo "TAP version 13"
 echo "1..$#"
 n=0
@@ -30,8 +52,16 @@ rc_all=0
 for t in "$@"; do
 	n=$((n + 1))
 	echo "# selftests: rxsteer: $t"
+	log_start=$(dmesg | wc -l)
 	timeout --kill-after=10 "$timeout" "./$t" 2>&1 | sed -u 's/^/# /'
 	rc=${PIPESTATUS[0]}
+	reports=$(kernel_reports)
+	if [ -n "$reports" ]; then
+		echo "$reports" | sed 's/^/# kernel report: /'
+		echo "not ok $n selftests: rxsteer: $t # kernel report"
+		rc_all=1
+		continue
+	fi
 	case $rc in
 	0) echo "ok $n selftests: rxsteer: $t" ;;
 	4) echo "ok $n selftests: rxsteer: $t # SKIP" ;;
