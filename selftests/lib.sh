@@ -185,9 +185,20 @@ rxs_ns_add()
 	echo "$ns"
 }
 
+# rxs_on_cleanup CMD: run CMD at exit, before namespaces go (for global
+# settings a test changed).
+rxs_cleanup_cmds=""
+rxs_on_cleanup()
+{
+	rxs_cleanup_cmds="$rxs_cleanup_cmds $1"
+}
+
 rxs_cleanup()
 {
-	local ns
+	local ns c
+	for c in $rxs_cleanup_cmds; do
+		"$c"
+	done
 	for ns in $rxs_namespaces; do
 		ip netns del "$ns" 2>/dev/null
 	done

@@ -26,6 +26,7 @@
 
 #include "rxsteer/compat.h"
 #include "rxsteer/rxsteer.h"
+#include "rxsteer/trace.h"
 
 struct rxs_cpu {
 	/* Target side: filled by any CPU, drained by this CPU's poll. */
@@ -161,6 +162,7 @@ bool rxs_backlog_enqueue(struct sk_buff *skb, unsigned int cpu,
 	spin_lock(&rc->queue.lock);
 	if (unlikely(skb_queue_len(&rc->queue) >= limit)) {
 		spin_unlock(&rc->queue.lock);
+		trace_rxs_drop(skb->dev, skb, cpu, RXS_DROP_BACKLOG);
 		rxs_stat_inc(RXS_STAT_DROP_BACKLOG);
 		kfree_skb(skb);
 		return false;
@@ -238,6 +240,8 @@ static unsigned int rxs_backlog_purge(struct rxs_cpu *rc,
 	n = skb_queue_len(&drop);
 	WRITE_ONCE(rc->purged, rc->purged + n);
 	spin_unlock_bh(&rc->queue.lock);
+	skb_queue_walk(&drop, skb)
+		trace_rxs_drop(skb->dev, skb, rc->cpu, RXS_DROP_DETACHED);
 	__skb_queue_purge(&drop);
 	return n;
 }

@@ -15,6 +15,7 @@
 
 #include "rxsteer/logic.h"
 #include "rxsteer/rxsteer.h"
+#include "rxsteer/trace.h"
 
 static struct rxs_sock_flow_table __rcu *rxs_sock_table;
 static DEFINE_MUTEX(rxs_sock_table_lock);
@@ -50,35 +51,35 @@ void rxs_rfs_record(u32 hash)
 }
 
 /**
- * rxs_rfs_on() - is RFS on (the sock-flow table exists)?
+ * rxs_rfs_table() - the sock-flow table, or NULL when RFS is off
  *
- * Without the sock-flow table, dev-flow tables are ignored and a queue
- * steers by its RPS mask alone, as the kernel does.
+ * Runs in the rx_handler, under RCU. Without the sock-flow table,
+ * dev-flow tables are ignored and a queue steers by its RPS mask alone, as
+ * the kernel does. The caller loads it once per packet and passes it to
+ * rxs_rfs_sock_cpu(), so that a resize in between cannot split a decision.
  *
- * Return: true if on.
+ * Return: the table.
  */
-bool rxs_rfs_on(void)
+struct rxs_sock_flow_table *rxs_rfs_table(void)
 {
-	return rcu_access_pointer(rxs_sock_table);
+	return rcu_dereference(rxs_sock_table);
 }
 
 /**
  * rxs_rfs_sock_cpu() - the CPU where the application last read a flow
+ * @t: the sock-flow table, from rxs_rfs_table()
  * @hash: the flow hash
  *
  * Runs in the rx_handler, under RCU. Counts an RFS hit or miss.
  *
- * Return: the CPU, or -1 when the sock-flow table is off, holds another
- * flow in this slot, or names a CPU that is offline.
+ * Return: the CPU, or -1 when the slot holds another flow or names a CPU
+ * that is offline.
  */
-int rxs_rfs_sock_cpu(u32 hash)
+int rxs_rfs_sock_cpu(const struct rxs_sock_flow_table *t, u32 hash)
 {
-	struct rxs_sock_flow_table *t = rcu_dereference(rxs_sock_table);
 	unsigned int cpu;
 	u32 ident;
 
-	if (!t)
-		return -1;
 	ident = READ_ONCE(t->ents[hash & t->mask]);
 	cpu = ident & rxs_cpu_mask;
 	if (!rxs_sock_match(ident, hash, rxs_cpu_mask) ||
@@ -120,9 +121,11 @@ unsigned int rxs_rfs_follow(struct rxs_flow_table *ft, u32 hash,
 			      READ_ONCE(rflow->last_qtail))) {
 		WRITE_ONCE(rflow->cpu, want);
 		WRITE_ONCE(rflow->last_qtail, rxs_backlog_tail(want));
+		trace_rxs_flow_move(hash, cur, want, false);
 		rxs_stat_inc(RXS_STAT_FLOW_MOVE);
 		return want;
 	}
+	trace_rxs_flow_move(hash, cur, want, true);
 	rxs_stat_inc(RXS_STAT_FLOW_MOVE_DEFERRED);
 	return cur;
 }

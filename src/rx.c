@@ -11,6 +11,7 @@
 
 #include "rxsteer/compat.h"
 #include "rxsteer/rxsteer.h"
+#include "rxsteer/trace.h"
 
 static bool rxs_rx_is_ip(const struct sk_buff *skb)
 {
@@ -50,6 +51,8 @@ static bool rxs_rx_kernel_rps_on(const struct net_device *dev, u16 index)
 rx_handler_result_t rxs_handle_frame(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
+	enum rxs_trace_how how = RXS_HOW_RPS;
+	struct rxs_sock_flow_table *socks;
 	struct rxs_flow *rflow = NULL;
 	struct rxs_flow_table *flows;
 	struct rxs_queue *q;
@@ -82,7 +85,8 @@ rx_handler_result_t rxs_handle_frame(struct sk_buff **pskb)
 		return RX_HANDLER_PASS;
 	}
 	map = rcu_dereference(q->map);
-	flows = rxs_rfs_on() ? rcu_dereference(q->flows) : NULL;
+	socks = rxs_rfs_table();
+	flows = socks ? rcu_dereference(q->flows) : NULL;
 	if (!map && !flows) {
 		rxs_stat_inc(RXS_STAT_NO_STEER);
 		return RX_HANDLER_PASS;
@@ -104,11 +108,15 @@ rx_handler_result_t rxs_handle_frame(struct sk_buff **pskb)
 		/* RFS: where the application reads the flow; else RPS;
 		 * else here. The dev-flow entry keeps the flow in order.
 		 */
-		ret = rxs_rfs_sock_cpu(hash);
-		if (ret < 0 && map)
+		ret = rxs_rfs_sock_cpu(socks, hash);
+		if (ret >= 0)
+			how = RXS_HOW_RFS;
+		else if (map)
 			ret = rxs_rps_pick_cpu(map, hash);
-		if (ret < 0)
+		if (ret < 0) {
+			how = RXS_HOW_LOCAL;
 			ret = smp_processor_id();
+		}
 		cpu = rxs_rfs_follow(flows, hash, ret, &rflow);
 	} else {
 		ret = rxs_rps_pick_cpu(map, hash);
@@ -118,6 +126,7 @@ rx_handler_result_t rxs_handle_frame(struct sk_buff **pskb)
 		}
 		cpu = ret;
 	}
+	trace_rxs_steer(skb->dev, index, hash, cpu, ret, how);
 	if (cpu == smp_processor_id()) {
 		/*
 		 * Pass at once, unless packets wait in this CPU's backlog: one
@@ -140,6 +149,8 @@ rx_handler_result_t rxs_handle_frame(struct sk_buff **pskb)
 	/* A tap may still hold a reference: the target CPU will modify it. */
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (unlikely(!skb)) {
+		trace_rxs_drop(rdev->dev, *pskb, smp_processor_id(),
+			       RXS_DROP_NOMEM);
 		rxs_stat_inc(RXS_STAT_DROP_NOMEM);
 		return RX_HANDLER_CONSUMED;
 	}

@@ -61,6 +61,16 @@ static inline void rxs_free_dummy_netdev(struct net_device *dev)
 #endif
 
 /*
+ * v6.10, "tracing/treewide: Remove second parameter of __assign_str()"
+ * (commit 2c92ca849fcc): the source comes from __string() alone.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0)
+#define rxs_assign_str(dst, src)	__assign_str(dst, src)
+#else
+#define rxs_assign_str(dst, src)	__assign_str(dst)
+#endif
+
+/*
  * v6.2, "kobject: make get_ownership take a const struct kobject *":
  * kobj_type callbacks take a const kobject from then on.
  */

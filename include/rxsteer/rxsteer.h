@@ -149,8 +149,8 @@ int rxs_rfs_set_flow_cnt(struct rxs_queue *q, unsigned int n);
 unsigned int rxs_rfs_flow_cnt(struct rxs_queue *q);
 void rxs_rfs_clear(struct rxs_queue *q);
 void rxs_rfs_record(u32 hash);
-bool rxs_rfs_on(void);
-int rxs_rfs_sock_cpu(u32 hash);
+struct rxs_sock_flow_table *rxs_rfs_table(void);
+int rxs_rfs_sock_cpu(const struct rxs_sock_flow_table *t, u32 hash);
 unsigned int rxs_rfs_follow(struct rxs_flow_table *ft, u32 hash,
 			    unsigned int want, struct rxs_flow **rflowp);
 
