@@ -11,6 +11,14 @@
  * kick_pending flag, under the backlog lock, is set by the first enqueuer
  * and cleared only by the poll when it finds the backlog empty.
  *
+ * The kick itself is an IPI whose handler schedules the target's backlog
+ * NAPI. On PREEMPT_RT it is a work item bound to the target CPU instead:
+ * RT forbids raising a softirq from the IPI function queue when it is
+ * flushed outside a hard interrupt (from the idle loop, say), which
+ * do_softirq_post_smp_call_flush() warns about; there, NAPI polls run in
+ * threads anyway, as the kernel's own backlog NAPI does with
+ * use_backlog_threads() since v6.10.
+ *
  * Positions for RFS's move-in-order rule, as the kernel's input_queue_head
  * and input_queue_tail: tail counts packets queued (the position of the
  * last one is recorded in the flow's dev-flow entry), head counts packets
@@ -23,6 +31,7 @@
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/smp.h>
+#include <linux/workqueue.h>
 
 #include "rxsteer/compat.h"
 #include "rxsteer/rxsteer.h"
@@ -36,7 +45,11 @@ struct rxs_cpu {
 	u32 purged;			/* packets ever dropped by a purge */
 	u32 head;			/* packets ever dequeued by the poll */
 	struct napi_struct napi;
+#ifdef CONFIG_PREEMPT_RT
+	struct work_struct kick_work;
+#else
 	call_single_data_t csd;
+#endif
 	unsigned int cpu;
 
 	/* Source side: touched only by this CPU, in BH context. */
@@ -65,14 +78,78 @@ bool rxs_backlog_is_redelivery(const struct sk_buff *skb)
 	return __this_cpu_read(rxs_redelivering) == skb;
 }
 
+#ifdef CONFIG_PREEMPT_RT
+/* Work item bound to the target CPU (a kworker thread on RT). */
+static void rxs_backlog_kicked(struct work_struct *work)
+{
+	struct rxs_cpu *rc = container_of(work, struct rxs_cpu, kick_work);
+
+	/* The NAPI poll runs at local_bh_enable(), in this thread. */
+	local_bh_disable();
+	rxs_stat_inc(RXS_STAT_IPI_RECV);
+	napi_schedule(&rc->napi);
+	local_bh_enable();
+}
+
+static void rxs_backlog_kick_init(struct rxs_cpu *rc)
+{
+	INIT_WORK(&rc->kick_work, rxs_backlog_kicked);
+}
+
+/* Kick @rc's CPU. Return: false when the CPU is offline. */
+static bool rxs_backlog_kick(struct rxs_cpu *rc)
+{
+	if (!cpu_online(rc->cpu))
+		return false;
+	queue_work_on(rc->cpu, system_highpri_wq, &rc->kick_work);
+	return true;
+}
+
+/* After every NAPI is disabled: no kick is left running or pending. */
+static void rxs_backlog_kick_sync(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		cancel_work_sync(&per_cpu_ptr(&rxs_cpus, cpu)->kick_work);
+}
+#else
 /* IPI handler, hard interrupt context on the target CPU. */
-static void rxs_backlog_ipi(void *info)
+static void rxs_backlog_kicked(void *info)
 {
 	struct rxs_cpu *rc = info;
 
 	rxs_stat_inc(RXS_STAT_IPI_RECV);
 	napi_schedule_irqoff(&rc->napi);
 }
+
+static void rxs_backlog_kick_init(struct rxs_cpu *rc)
+{
+	INIT_CSD(&rc->csd, rxs_backlog_kicked, rc);
+}
+
+/* Kick @rc's CPU. Return: false when the CPU is offline. */
+static bool rxs_backlog_kick(struct rxs_cpu *rc)
+{
+	return !smp_call_function_single_async(rc->cpu, &rc->csd);
+}
+
+static void rxs_backlog_sync_ipi(void *info)
+{
+}
+
+/* After every NAPI is disabled: no kick is left running or pending. */
+static void rxs_backlog_kick_sync(void)
+{
+	/*
+	 * An IPI sent before may still be queued. Async calls queued on a
+	 * CPU are run by the flush that runs the next synchronous call at the
+	 * latest, or the one before it: two rounds leave none behind.
+	 */
+	on_each_cpu(rxs_backlog_sync_ipi, NULL, 1);
+	on_each_cpu(rxs_backlog_sync_ipi, NULL, 1);
+}
+#endif
 
 static int rxs_backlog_poll(struct napi_struct *napi, int budget)
 {
@@ -126,7 +203,7 @@ static int rxs_backlog_kick_poll(struct napi_struct *napi, int budget)
 	while (rc) {
 		struct rxs_cpu *next = rc->kick_next;
 
-		if (!smp_call_function_single_async(rc->cpu, &rc->csd)) {
+		if (rxs_backlog_kick(rc)) {
 			rxs_stat_inc(RXS_STAT_IPI_SENT);
 		} else {
 			/*
@@ -266,10 +343,6 @@ void rxs_backlog_purge_dev(const struct net_device *dev)
 	}
 }
 
-static void rxs_backlog_sync_ipi(void *info)
-{
-}
-
 /*
  * CPU hotplug: once a CPU is dead, move what its backlog still holds to
  * this (control) CPU's backlog, in order, and kick it: nothing is left
@@ -322,13 +395,7 @@ static void rxs_backlog_napi_del(void)
 		napi_disable(&rc->kick_napi);
 		napi_disable(&rc->napi);
 	}
-	/*
-	 * An IPI sent before may still be queued. Async calls queued on a
-	 * CPU are run by the flush that runs the next synchronous call at the
-	 * latest, or the one before it: two rounds leave none behind.
-	 */
-	on_each_cpu(rxs_backlog_sync_ipi, NULL, 1);
-	on_each_cpu(rxs_backlog_sync_ipi, NULL, 1);
+	rxs_backlog_kick_sync();
 
 	for_each_possible_cpu(cpu) {
 		struct rxs_cpu *rc = per_cpu_ptr(&rxs_cpus, cpu);
@@ -360,7 +427,7 @@ int rxs_backlog_init(void)
 
 		skb_queue_head_init(&rc->queue);
 		rc->cpu = cpu;
-		INIT_CSD(&rc->csd, rxs_backlog_ipi, rc);
+		rxs_backlog_kick_init(rc);
 		netif_napi_add(rxs_napi_dev, &rc->napi, rxs_backlog_poll);
 		netif_napi_add(rxs_napi_dev, &rc->kick_napi,
 			       rxs_backlog_kick_poll);
