@@ -20,9 +20,10 @@
 # /usr/src/rxsteer-VERSION exists, so that it never touches an install.
 #
 # Usage: scripts/dkms-check.sh
-# Environment: RXS_LANES (default: every lane of scripts/kernels.sh),
-#              RXS_ALLOW_MISSING_LANES=1 (a lane whose kernel is not
-#              installed is reported as skipped without failing).
+# Environment: RXS_LANES (default: every lane scripts/kernels.sh lists;
+#              the debug lane, a kernel tree that is not installed, is
+#              skipped), RXS_ALLOW_MISSING_LANES=1 (a lane whose kernel is
+#              not installed is reported as skipped without failing).
 
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -99,11 +100,20 @@ fail=0
 nlanes=0
 lanes=${RXS_LANES:-$("$top/scripts/kernels.sh" | awk '{print $1}')}
 for lane in $lanes; do
+	if [ "$lane" = debug ]; then
+		note "debug: skipped: a kernel tree, not an installed kernel; DKMS does not apply"
+		continue
+	fi
 	nlanes=$((nlanes + 1))
 	kver=$("$top/scripts/kernels.sh" "$lane") || { fail=1; continue; }
 	if [ "$kver" = - ]; then
 		note "$lane: skipped: kernel image or headers not installed"
 		[ "${RXS_ALLOW_MISSING_LANES:-0}" = 1 ] || fail=1
+		continue
+	fi
+	if [ ! -d "/lib/modules/$kver/build" ]; then
+		note "$lane ($kver): FAILED: no /lib/modules/$kver/build"
+		fail=1
 		continue
 	fi
 	if ! dkms build -m "$name" -v "$version" -k "$kver" \
