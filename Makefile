@@ -8,6 +8,9 @@
 #   make unit            user-space unit tests of the pure logic only
 #   make style           checkpatch.pl --strict over src/ and include/
 #   make sparse          build with sparse (C=1) and W=1
+#   make tools           build tools/rxsteerctl (Documentation/cli.rst)
+#   make dkms-check      build with DKMS for every kernel lane, then remove it
+#   make debug-kernel    build the debug lane's kernel once (about 11 min)
 #   make install         install into /lib/modules/$(KVER)/updates + depmod
 #   make clean
 
@@ -29,6 +32,7 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null || true
 	rm -rf build
 	$(MAKE) -C selftests clean
+	$(MAKE) -C tools clean
 
 install: module
 	$(MAKE) -C $(KDIR) M=$(PWD) INSTALL_MOD_DIR=updates modules_install
@@ -50,4 +54,14 @@ check:
 demo:
 	scripts/demo.sh
 
-.PHONY: all module sparse clean install uninstall unit style check demo
+tools:
+	$(MAKE) -C tools
+
+dkms-check:
+	scripts/dkms-check.sh
+
+debug-kernel:
+	scripts/debug-kernel.sh
+
+.PHONY: all module sparse clean install uninstall unit style check demo tools \
+	dkms-check debug-kernel

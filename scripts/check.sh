@@ -5,7 +5,8 @@
 #   1. install what is missing (scripts/install-deps.sh);
 #   2. user-space unit tests of the pure logic; checkpatch --strict;
 #   3. build rxsteer.ko for every supported kernel, W=1, warning-free,
-#      and with sparse (C=2);
+#      and with sparse (C=2); build it through DKMS for every distribution
+#      lane too (scripts/dkms-check.sh);
 #   4. boot one VM per kernel lane and run the selftests there: Debian's
 #      6.1, 6.12 and 6.12 PREEMPT_RT, and the debug lane (KASAN, lockdep,
 #      kmemleak...) when scripts/debug-kernel.sh has built its kernel;
@@ -56,8 +57,18 @@ else
 	fail=1
 fi
 
-note "building selftest programs"
+note "building selftest programs and rxsteerctl"
 make -s -C selftests all || fail=1
+make -s -C tools || fail=1
+
+note "DKMS build for every lane (scripts/dkms-check.sh)"
+if scripts/dkms-check.sh >"$logdir/dkms.log" 2>&1; then
+	summary+="dkms: $(grep -c ': ok: ' "$logdir/dkms.log") lanes built with DKMS and removed"$'\n'
+else
+	cat "$logdir/dkms.log"
+	summary+="dkms: FAILED"$'\n'
+	fail=1
+fi
 
 tot_pass=0 tot_fail=0 tot_skip=0
 for lane in $lanes; do
