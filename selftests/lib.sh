@@ -228,13 +228,37 @@ RXS_TX4=198.51.100.1
 RXS_RX4=198.51.100.2
 RXS_TX6=2001:db8::1
 RXS_RX6=2001:db8::2
+#
+# With RXS_FUNNEL=1, vtx and vrx are joined through a bridge in a third
+# namespace $RXS_NS_BR instead (vtx - vb0 [br0] vb1 - vrx), whose kernel
+# RPS sends every packet to CPU 0 when it is transmitted: packets then
+# reach vrx on CPU 0 in the order the sender sent them, as from a NIC
+# queue, even when the sender transmits from several CPUs (a TCP sender
+# does: TSQ and timers run where the skb is freed or the timer fires).
 rxs_veth_setup()
 {
 	local nq=${1:-1} ns
 	RXS_NS_TX=$(rxs_ns_add tx) && RXS_NS_RX=$(rxs_ns_add rx) || return 1
-	ip link add vtx netns "$RXS_NS_TX" numrxqueues "$nq" numtxqueues "$nq" \
-		type veth peer name vrx netns "$RXS_NS_RX" \
-		numrxqueues "$nq" numtxqueues "$nq" || return 1
+	if [ "${RXS_FUNNEL:-0}" = 1 ]; then
+		RXS_NS_BR=$(rxs_ns_add br) || return 1
+		ip link add vtx netns "$RXS_NS_TX" type veth \
+			peer name vb0 netns "$RXS_NS_BR" || return 1
+		ip link add vb1 netns "$RXS_NS_BR" type veth peer name vrx \
+			netns "$RXS_NS_RX" numrxqueues "$nq" numtxqueues "$nq" ||
+			return 1
+		ip -n "$RXS_NS_BR" link add br0 type bridge stp_state 0 || return 1
+		for ns in vb0 vb1; do
+			ip -n "$RXS_NS_BR" link set "$ns" master br0 up
+			rxs_nsfs "$RXS_NS_BR" \
+				"echo 1 > /sys/class/net/$ns/queues/rx-0/rps_cpus"
+		done
+		ip -n "$RXS_NS_BR" link set br0 up
+	else
+		ip link add vtx netns "$RXS_NS_TX" numrxqueues "$nq" \
+			numtxqueues "$nq" type veth peer name vrx \
+			netns "$RXS_NS_RX" numrxqueues "$nq" \
+			numtxqueues "$nq" || return 1
+	fi
 	for ns in "$RXS_NS_TX" "$RXS_NS_RX"; do
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
 			net.ipv6.conf.default.accept_dad=0 \
@@ -249,6 +273,7 @@ rxs_veth_setup()
 	ip -n "$RXS_NS_RX" link set vrx up
 	local mtx mrx
 	mtx=$(ip -n "$RXS_NS_TX" -br link show vtx | awk '{print $3}')
+	# (With RXS_FUNNEL the bridge is transparent: the same entries hold.)
 	mrx=$(ip -n "$RXS_NS_RX" -br link show vrx | awk '{print $3}')
 	ip -n "$RXS_NS_TX" neigh replace "$RXS_RX4" lladdr "$mrx" dev vtx nud permanent
 	ip -n "$RXS_NS_RX" neigh replace "$RXS_TX4" lladdr "$mtx" dev vrx nud permanent

@@ -17,7 +17,9 @@ rxs_require_cpus 3
 echo "TAP version 13"
 rxs_dmesg_mark
 rxs_load || rxs_skip_all "insmod failed"
-rxs_veth_setup || rxs_skip_all "cannot create veth namespaces"
+# Through a bridge namespace that funnels every packet to CPU 0 in send
+# order (lib.sh), since a TCP sender transmits from several CPUs.
+RXS_FUNNEL=1 rxs_veth_setup || rxs_skip_all "cannot create veth namespaces"
 RXS_NS=$RXS_NS_RX
 d=/sys/class/net/vrx/rxsteer
 g=/sys/kernel/rxsteer
@@ -87,22 +89,11 @@ for fam in 4 6; do
 	rxs_check "UDP IPv$fam: >= 99% processed on the reader's CPU" \
 		test "$(locality_x100 "u$fam")" -ge 9900
 done
-# A TCP sender transmits from wherever it processes ACKs and runs its
-# timers; over veth that is where its segments arrive, so one flow could
-# arrive on several CPUs, reordered before rxsteer sees it. As from a NIC,
-# keep arrivals on CPU 0: kernel RPS on the sender's vtx brings ACK
-# processing there, and timers stay where they were armed.
-# The kernel's own backlog (netdev_max_backlog, 1000) must not drop either.
-tm_old=$(cat /proc/sys/kernel/timer_migration 2>/dev/null)
+# The kernel's backlog on CPU 0 takes every packet twice (bridge, vrx):
+# netdev_max_backlog (1000) must not drop there.
 mb_old=$(cat /proc/sys/net/core/netdev_max_backlog)
-tcp_one_arrival_cpu_end()
-{
-	rxs_nsfs "$RXS_NS_TX" "echo 0 > /sys/class/net/vtx/queues/rx-0/rps_cpus"
-	[ -n "$tm_old" ] && echo "$tm_old" > /proc/sys/kernel/timer_migration
-	echo "$mb_old" > /proc/sys/net/core/netdev_max_backlog
-}
-rxs_nsfs "$RXS_NS_TX" "echo 1 > /sys/class/net/vtx/queues/rx-0/rps_cpus"
-[ -n "$tm_old" ] && echo 0 > /proc/sys/kernel/timer_migration
+max_backlog_restore() { echo "$mb_old" > /proc/sys/net/core/netdev_max_backlog; }
+rxs_on_cleanup max_backlog_restore
 echo 100000 > /proc/sys/net/core/netdev_max_backlog
 for fam in 4 6; do
 	rxs_flows_run "t$fam" "$fam" 16 800 0 -T -w 300 -- -R "$readers"
@@ -163,7 +154,6 @@ rxs_log "TCP migrating readers: $(rxs_flows_total tmig) records," \
 rxs_check "TCP, readers migrating every 50 ms: no out-of-order queueing" \
 	test "${ofo1:-0}" = "${ofo0:-0}"
 rxs_check "TCP, readers migrating: zero inversions" test "$(inversions tmig)" = 0
-tcp_one_arrival_cpu_end
 
 # --- more flows than entries ---
 RXS_NS="" rxs_write "$g/sock_flow_entries" 16 >/dev/null
