@@ -4,6 +4,7 @@
 #
 #   make                 build rxsteer.ko for the running kernel (or KDIR=)
 #   make check           the whole test suite: every supported kernel, in VMs
+#   make check-debug     the suite on the debug kernel (make debug-kernel)
 #   make demo            boot a VM, load the module, show it steering traffic
 #   make unit            user-space unit tests of the pure logic only
 #   make style           checkpatch.pl --strict over src/ and include/
@@ -51,6 +52,9 @@ style:
 check:
 	scripts/check.sh
 
+check-debug:
+	RXS_LANES=debug scripts/check.sh
+
 demo:
 	scripts/demo.sh
 
@@ -63,5 +67,5 @@ dkms-check:
 debug-kernel:
 	scripts/debug-kernel.sh
 
-.PHONY: all module sparse clean install uninstall unit style check demo tools \
+.PHONY: all module sparse clean install uninstall unit style check check-debug demo tools \
 	dkms-check debug-kernel
