@@ -153,6 +153,14 @@ rxs_log "TCP migrating readers: $(rxs_flows_total tmig) records," \
 	"locality $(locality tmig)%, TcpExtTCPOFOQueue +$(( ${ofo1:-0} - ${ofo0:-0} ))"
 rxs_check "TCP, readers migrating every 50 ms: no out-of-order queueing" \
 	test "${ofo1:-0}" = "${ofo0:-0}"
+if [ "${ofo1:-0}" != "${ofo0:-0}" ]; then
+	# Every TCP and IP counter that is not 0 (the namespaces are this
+	# test's own), on both sides, to find where segments went missing.
+	for ns in "$RXS_NS_RX" "$RXS_NS_TX"; do
+		rxs_log "$ns: $(ip netns exec "$ns" nstat -az 2>/dev/null |
+			awk '$2 != 0 && $1 ~ /^(Tcp|TcpExt|Ip|IpExt|Ip6)/ { printf "%s %s ", $1, $2 }')"
+	done
+fi
 rxs_check "TCP, readers migrating: zero inversions" test "$(inversions tmig)" = 0
 
 # --- more flows than entries ---
