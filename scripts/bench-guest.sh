@@ -419,7 +419,7 @@ reverse() { local out="" w; for w in $1; do out="$w $out"; done; echo $out; }
 meta()
 {
 	local xdpv s
-	xdpv=$(xdp-bench --version 2>/dev/null | head -n 1)
+	xdpv=$(dpkg-query -W -f='xdp-tools ${Version}' xdp-tools 2>/dev/null)
 	printf '@@rxsbench-meta {"kernel":"%s","cpus":%d,"arrival_cpu":%d,"reader_cpus":"%s","reps":%d,"warmup_ms":%d,"duration_ms":%d,"quick":%d,"scenarios":"%s","modes":"%s","sock_flow_entries":%d,"flow_cnt":%d,"backlog":%d,"xdp_bench":"%s","rxsteer":"%s","date":"%s"}\n' \
 		"$(uname -r)" "$NCPU" "$ARR" "$OTHERS" "$reps" "$warm" "$dur" \
 		"$quick" "$scen" "$modes" "$SOCK_ENTRIES" "$FLOW_CNT" "$BACKLOG" \

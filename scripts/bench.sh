@@ -21,8 +21,9 @@
 #   --report-only  no build, no VM: make the table again from the last
 #                  run's build/bench/console.log and cost.json
 #
-# The default (5 repetitions of every scenario) takes about 35 minutes on
-# a 2-core host under TCG. Exit status: 0 when the VM run completed.
+# The default (5 repetitions of every scenario) takes 30 to 35 minutes on
+# an otherwise idle 2-core host under TCG (49 when other VMs share it).
+# Exit status: 0 when the VM run completed.
 
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -370,7 +370,8 @@ def markdown(meta, scen, summary, base, tg, cost, host):
         L.append("XDP cpumap: did not run: " + "; ".join(sorted(xdp_err)))
     elif any("xdp" in m for m in summary.values()):
         L.append("XDP cpumap: xdp-bench redirect-cpu -p l4-hash, native XDP on "
-                 "vrx (veth in NAPI mode), %s" % meta.get("xdp_bench", ""))
+                 "vrx (veth in NAPI mode)%s" % (
+                     ", " + meta["xdp_bench"] if meta.get("xdp_bench") else ""))
     if cost:
         L.append("")
         L.append("Cost (callgrind, deterministic; %s; %s):" % (
