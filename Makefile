@@ -5,6 +5,7 @@
 #   make                 build rxsteer.ko for the running kernel (or KDIR=)
 #   make check           the whole test suite: every supported kernel, in VMs
 #   make check-debug     the suite on the debug kernel (make debug-kernel)
+#   make bench           one VM: every steering mode x scenario, 5 repetitions
 #   make demo            boot a VM, load the module, show it steering traffic
 #   make unit            user-space unit tests of the pure logic only
 #   make style           checkpatch.pl --strict over src/ and include/
@@ -58,6 +59,9 @@ check-debug:
 demo:
 	scripts/demo.sh
 
+bench:
+	scripts/bench.sh
+
 tools:
 	$(MAKE) -C tools
 
@@ -67,5 +71,5 @@ dkms-check:
 debug-kernel:
 	scripts/debug-kernel.sh
 
-.PHONY: all module sparse clean install uninstall unit style check check-debug demo tools \
+.PHONY: all module sparse clean install uninstall unit style check check-debug demo bench tools \
 	dkms-check debug-kernel
