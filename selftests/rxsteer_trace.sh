@@ -21,6 +21,13 @@ echo "TAP version 13"
 rxs_dmesg_mark
 rxs_load || rxs_skip_all "insmod failed"
 rxs_veth_setup || rxs_skip_all "cannot create veth namespaces"
+# IPv4 only: IPv6 control packets (MLD, ND) would add decisions of their
+# own, from whatever CPU sent them, to the events counted below.
+for ns in "$RXS_NS_TX" "$RXS_NS_RX"; do
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+	ip netns exec "$ns" sh -c 'for f in /proc/sys/net/ipv6/conf/*/disable_ipv6; do echo 1 > "$f"; done'
+done
 RXS_NS=$RXS_NS_RX
 d=/sys/class/net/vrx/rxsteer
 g=/sys/kernel/rxsteer
@@ -47,7 +54,9 @@ trace_cleanup()
 rxs_on_cleanup trace_cleanup
 
 # trace_run EVENTS CMD...: trace EVENTS (under events/rxsteer/) while CMD
-# runs; the trace lands in $rxs_tmp/trace.
+# runs, and one second more so that packets still in flight are traced
+# too (the counters read afterwards count them); the trace lands in
+# $rxs_tmp/trace.
 trace_run()
 {
 	local ev
@@ -58,6 +67,7 @@ trace_run()
 	shift
 	echo 1 > "$tr/tracing_on"
 	"$@"
+	sleep 1
 	echo 0 > "$tr/tracing_on"
 	cat "$tr/trace" > "$rxs_tmp/trace"
 	trace_end
