@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make demo`: install what is missing, build rxsteer for Debian's 6.1
-# kernel (or RXS_LANE), boot it in a VM and show rxsteer steering traffic.
+# kernel (or RXS_LANE), boot it in a VM with 3 vCPUs (RXS_VM_CPUS) and show,
+# in a few lines per phase (scripts/demo-guest.sh), where received packets
+# are processed: without rxsteer, with rxsteer RPS, with rxsteer RFS, and
+# with RFS following a reader that moves to another CPU.
 
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
