@@ -31,14 +31,6 @@ d=/sys/class/net/vrx/rxsteer
 [ "$last" -ge 2 ] || { echo "demo: needs 3 CPUs, have $(nproc)" >&2; exit 1; }
 [ -x "$RXS_FLOWS" ] || { echo "demo: $RXS_FLOWS not built" >&2; exit 1; }
 
-# Unloading with RFS on can crash 6.1 (Documentation/limitations.rst):
-# turn RFS off before lib.sh's cleanup unloads the module.
-rfs_off()
-{
-	[ -w "$g/sock_flow_entries" ] && echo 0 > "$g/sock_flow_entries"
-}
-rxs_on_cleanup rfs_off
-
 rxs_veth_setup >/dev/null 2>&1 || { echo "demo: no veth pair" >&2; exit 1; }
 RXS_NS=$RXS_NS_RX
 

@@ -150,6 +150,17 @@ rxs_unload()
 	rxs_loaded=0
 }
 
+# The ftrace call sites of inet_recvmsg and inet6_recvmsg that have a
+# callback attached (rxsteer's RFS probes, in a VM where nothing else
+# traces them), one line each from tracefs' enabled_functions.
+rxs_recvmsg_probes()
+{
+	local tr=/sys/kernel/tracing
+
+	[ -r "$tr/enabled_functions" ] || mount -t tracefs nodev "$tr" 2>/dev/null
+	grep -E '^inet6?_recvmsg ' "$tr/enabled_functions" 2>/dev/null
+}
+
 # Kernel log: remember where this test starts, and check what it added.
 rxs_dmesg_mark()
 {

@@ -53,8 +53,10 @@ for t in "$@"; do
 	n=$((n + 1))
 	echo "# selftests: rxsteer: $t"
 	log_start=$(dmesg | wc -l)
+	t0=$SECONDS
 	timeout --kill-after=10 "$timeout" "./$t" 2>&1 | sed -u 's/^/# /'
 	rc=${PIPESTATUS[0]}
+	echo "# $t: $((SECONDS - t0)) s"
 	reports=$(kernel_reports)
 	if [ -n "$reports" ]; then
 		echo "$reports" | sed 's/^/# kernel report: /'

@@ -57,12 +57,8 @@ leftovers()
 		 /proc/net/rxsteer_stat /sys/class/net/lo/rxsteer; do
 		[ -e "$f" ] && { echo "# left behind: $f"; found=1; }
 	done
-	if ! mountpoint -q /sys/kernel/debug; then
-		mount -t debugfs none /sys/kernel/debug 2>/dev/null
-	fi
-	if [ -r /sys/kernel/debug/kprobes/list ] &&
-	   grep -q rxsteer /sys/kernel/debug/kprobes/list; then
-		echo "# left behind: kprobes"
+	if [ -n "$(rxs_recvmsg_probes)" ]; then
+		echo "# left behind: recvmsg probes: $(rxs_recvmsg_probes)"
 		found=1
 	fi
 	return $found

@@ -7,82 +7,145 @@
  * itself calls sock_rps_record_flow() for IPv4 and IPv6 reads. The other
  * kernel record points (sendmsg, accept, splice, TCP zerocopy receive) are
  * left out: see Documentation/design.rst.
+ *
+ * The probes are an ftrace_ops on the functions' entries (their
+ * __fentry__ call sites), not kprobes. A kprobe there is an ftrace-based
+ * kprobe, which has no instruction slot. On 6.1 under QEMU, a reading CPU
+ * trapped on the int3 that ftrace writes while it patches that call site
+ * after the patching was over; the int3 handler found the kprobe at that
+ * address, ran it and single-stepped into its NULL slot: an oops at
+ * address 0 in the reading task, once in 24 load-attach-unload cycles of
+ * selftests/rxsteer_lifecycle.sh. A late int3 at an address without a
+ * kprobe is skipped by the kernel. An ftrace_ops is also cheaper: no
+ * kprobe lookup.
  */
 
-#include <linux/kprobes.h>
+#include <linux/ftrace.h>
 #include <linux/net.h>
 #include <linux/socket.h>
+#include <linux/string.h>
+#include <linux/trace_recursion.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
 #include "rxsteer/rxsteer.h"
 
-static int rxs_probe_recvmsg(struct kprobe *p, struct pt_regs *regs)
+#ifdef CONFIG_DYNAMIC_FTRACE_WITH_REGS
+static void notrace rxs_probe_recvmsg(unsigned long ip,
+				      unsigned long parent_ip,
+				      struct ftrace_ops *op,
+				      struct ftrace_regs *fregs)
 {
-	struct socket *sock = (struct socket *)regs_get_kernel_argument(regs, 0);
-	int flags = (int)regs_get_kernel_argument(regs, 3);
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct socket *sock;
 	struct sock *sk;
+	int bit, flags;
 
+	/* Also disables preemption, which rxs_rfs_record() needs. */
+	bit = ftrace_test_recursion_trylock(ip, parent_ip);
+	if (bit < 0)
+		return;
+	if (unlikely(!regs))
+		goto out;
+	/* inet_recvmsg(sock, msg, size, flags), and so inet6_recvmsg(). */
+	sock = (struct socket *)regs_get_kernel_argument(regs, 0);
+	flags = (int)regs_get_kernel_argument(regs, 3);
 	/* As inet_recvmsg(): error-queue reads do not move a flow. */
 	if (unlikely(flags & MSG_ERRQUEUE) || !sock)
-		return 0;
+		goto out;
 	sk = READ_ONCE(sock->sk);
 	/* As sock_rps_record_flow(): established TCP and connected UDP. */
 	if (sk && READ_ONCE(sk->sk_state) == TCP_ESTABLISHED)
 		rxs_rfs_record(READ_ONCE(sk->sk_rxhash));
-	return 0;
+out:
+	ftrace_test_recursion_unlock(bit);
 }
 
-static struct kprobe rxs_probes[] = {
-	{ .symbol_name = "inet_recvmsg", .pre_handler = rxs_probe_recvmsg },
-	{ .symbol_name = "inet6_recvmsg", .pre_handler = rxs_probe_recvmsg },
+/*
+ * One ftrace_ops for both functions, so that turning RFS off waits for
+ * one set of grace periods, not one per function. SAVE_REGS: the
+ * arguments in a struct pt_regs on every kernel we build for. RECURSION:
+ * the callback guards itself (above), so ftrace calls it directly instead
+ * of through its recursion-checking wrapper.
+ */
+static struct ftrace_ops rxs_probe_ops = {
+	.func = rxs_probe_recvmsg,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION,
+};
+#endif
+
+static const char * const rxs_probe_symbols[] = {
+	"inet_recvmsg",
+	"inet6_recvmsg",
 };
 
-/* Per probe: 0 registered, 1 off, negative: the registration error. */
-static int rxs_probe_state[ARRAY_SIZE(rxs_probes)] = { 1, 1 };
+/* Per function: 0 probed, 1 off, negative: the error. */
+static int rxs_probe_state[ARRAY_SIZE(rxs_probe_symbols)] = { 1, 1 };
+static bool rxs_probe_registered;
 
 /**
- * rxs_probe_enable() - register every probe that can be
+ * rxs_probe_enable() - probe every function that can be
  *
- * A probe that cannot be registered is reported in the kernel log and in
+ * A function that cannot be probed is reported in the kernel log and in
  * /sys/kernel/rxsteer/probes; flows it would record fall back to RPS.
  *
  * Return: 0.
  */
 int rxs_probe_enable(void)
 {
-	unsigned int i;
-	int err;
+	unsigned int i, n = 0;
+	int err = -EOPNOTSUPP;
 
-	for (i = 0; i < ARRAY_SIZE(rxs_probes); i++) {
-		struct kprobe *p = &rxs_probes[i];
-		const char *name = p->symbol_name;
+	for (i = 0; i < ARRAY_SIZE(rxs_probe_symbols); i++) {
+#ifdef CONFIG_DYNAMIC_FTRACE_WITH_REGS
+		char name[32];
 
-		/* register_kprobe() needs a clean struct each time. */
-		memset(p, 0, sizeof(*p));
-		p->symbol_name = name;
-		p->pre_handler = rxs_probe_recvmsg;
-		err = register_kprobe(p);
-		if (err)
-			pr_warn("RFS: cannot probe %s: %d; its flows use RPS\n",
-				name, err);
+		/* ftrace_set_filter() takes a writable buffer. */
+		strscpy(name, rxs_probe_symbols[i], sizeof(name));
+		err = ftrace_set_filter(&rxs_probe_ops, name, strlen(name),
+					!n);
+#endif
 		rxs_probe_state[i] = err;
+		n += !err;
 	}
+#ifdef CONFIG_DYNAMIC_FTRACE_WITH_REGS
+	/* An ops without a filter would trace every function: never. */
+	err = n ? register_ftrace_function(&rxs_probe_ops) : 0;
+	if (!n || err)
+		ftrace_free_filter(&rxs_probe_ops);
+	for (i = 0; i < ARRAY_SIZE(rxs_probe_symbols); i++)
+		if (!rxs_probe_state[i])
+			rxs_probe_state[i] = err;
+	rxs_probe_registered = n && !err;
+#endif
+	for (i = 0; i < ARRAY_SIZE(rxs_probe_symbols); i++)
+		if (rxs_probe_state[i])
+			pr_warn("RFS: cannot probe %s: %d; its flows use RPS\n",
+				rxs_probe_symbols[i], rxs_probe_state[i]);
 	return 0;
 }
 
 /**
- * rxs_probe_disable() - unregister the probes; none runs after return
+ * rxs_probe_disable() - remove the probes; none runs after return
  */
 void rxs_probe_disable(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(rxs_probes); i++) {
-		if (!rxs_probe_state[i])
-			unregister_kprobe(&rxs_probes[i]);
-		rxs_probe_state[i] = 1;
+#ifdef CONFIG_DYNAMIC_FTRACE_WITH_REGS
+	if (rxs_probe_registered) {
+		/*
+		 * Returns once no CPU can be in the callback or in a
+		 * trampoline that calls it (an ops of a module waits for RCU
+		 * tasks), so the module may go after this.
+		 */
+		unregister_ftrace_function(&rxs_probe_ops);
+		ftrace_free_filter(&rxs_probe_ops);
 	}
+#endif
+	rxs_probe_registered = false;
+	for (i = 0; i < ARRAY_SIZE(rxs_probe_symbols); i++)
+		rxs_probe_state[i] = 1;
 }
 
 /**
@@ -96,15 +159,15 @@ ssize_t rxs_probe_status(char *buf)
 	ssize_t len = 0;
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(rxs_probes); i++) {
+	for (i = 0; i < ARRAY_SIZE(rxs_probe_symbols); i++) {
 		int st = rxs_probe_state[i];
 
 		if (st < 0)
 			len += sysfs_emit_at(buf, len, "%s missing %d\n",
-					     rxs_probes[i].symbol_name, st);
+					     rxs_probe_symbols[i], st);
 		else
 			len += sysfs_emit_at(buf, len, "%s %s\n",
-					     rxs_probes[i].symbol_name,
+					     rxs_probe_symbols[i],
 					     st ? "off" : "registered");
 	}
 	return len;

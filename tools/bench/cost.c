@@ -27,8 +27,8 @@
  * counted as in the module. Not modelled: the rx_handler call itself, the
  * kernel-RPS conflict test (a static branch, a NOP while kernel RPS is
  * off), skb_share_check(), the backlog enqueue (spinlock, list append),
- * the batched kick and IPI, the re-delivery, and the kprobe entry (ftrace
- * trampoline, pt_regs) around the probe handler.
+ * the batched kick and IPI, the re-delivery, and the probe's ftrace entry
+ * (trampoline, pt_regs) around the probe handler.
  *
  * Usage: cost [ITERATIONS]   (default 1000000): runs each case ITERATIONS
  * times and prints the call counts and what the calls did; cost-run.sh
@@ -339,7 +339,7 @@ static NOINLINE void rfs_record(u32 hash)
 }
 
 /*
- * probe.c: rxs_probe_recvmsg(), the kprobe's pre_handler. Compiled into
+ * probe.c: rxs_probe_recvmsg(), the ftrace_ops callback. Compiled into
  * probe_steady() and probe_moved() to count the two cases apart.
  */
 static ALWAYS_INLINE int probe_body(struct socket *sock, int flags)
