@@ -134,8 +134,8 @@ echo "=== rxsteer test summary ($(($(date +%s) - start)) s) ==="
 printf '%s' "$summary"
 if [ -z "${RXS_TESTS:-}" ]; then
 	echo "not run: $(make -s -C selftests list-extended) (not yet stable" \
-		"under TCG or a known bug, see Documentation/limitations.rst; run" \
-		"with RXS_TESTS=...)"
+		"under TCG, see Documentation/limitations.rst; run with" \
+		"RXS_TESTS=...)"
 fi
 echo "$tot_pass passed, $tot_fail failed, $tot_skip skipped"
 exit $fail

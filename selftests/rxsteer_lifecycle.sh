@@ -7,10 +7,11 @@
 # holds it while packets flow. After each, the kernel log has no warning,
 # oops or leak report, and nothing of rxsteer is left behind.
 #
-# Not in TEST_PROGS yet: on 6.1 it reproduces a kernel oops (a call to NULL
-# in __sys_recvfrom of the receiving rxs_flows) when rxsteer is unloaded
-# while the RFS recvmsg probes are registered and sockets are being read.
-# See the RFS issue's note; it joins the suite once that is fixed.
+# It found a kernel oops (a call to address 0 in __sys_recvfrom of the
+# receiving rxs_flows, in about one cycle out of 24 on 6.1) that came from
+# the RFS probes being kprobes; see src/probe.c. Not in TEST_PROGS yet:
+# on 6.12-rt under TCG it hit an int3 oops in inet_recvmsg() while ftrace
+# patched that call site (Documentation/limitations.rst).
 
 source "$(dirname "$0")/lib.sh"
 
@@ -47,47 +48,67 @@ flood_stop()
 
 attach_steer()
 {
-	rxs_write "$d/enabled" 1 >/dev/null &&
-	rxs_write "$d/rx-0/cpus_list" "1-$last" >/dev/null &&
-	rxs_write "$d/rx-0/flow_cnt" 256 >/dev/null &&
-	RXS_NS="" rxs_write /sys/kernel/rxsteer/sock_flow_entries 1024 >/dev/null
+	ip netns exec "$RXS_NS_RX" sh -c "echo 1 > $d/enabled &&
+		echo 1-$last > $d/rx-0/cpus_list &&
+		echo 256 > $d/rx-0/flow_cnt" &&
+	echo 1024 > /sys/kernel/rxsteer/sock_flow_entries
 }
 
-bad_log()
+# cycles LOAD: 50 cycles of [insmod,] attach with RPS and RFS, 0.1 s of
+# traffic, [rmmod | detach], each followed by a look at the kernel log.
+# The loop runs in one shell inside the receiving namespace (where vrx's
+# sysfs directory is; /sys/kernel/rxsteer is the same in every
+# namespace): an `ip netns exec` per write would take most of the time
+# under TCG. Prints "cycles N" after the last clean cycle, or why not.
+cycles()
 {
-	rxs_dmesg_new | grep -E 'WARNING:|BUG:|Oops|general protection|KASAN|kmemleak|lockdep|possible circular|refcount_t|Call Trace' | head -n 5
+	ip netns exec "$RXS_NS_RX" bash -c '
+		load=$1 ko=$2 d=$3 last=$4 start=$5 bad=$6
+		for i in $(seq 50); do
+			if [ "$load" = 1 ]; then
+				insmod "$ko" || { echo "insmod failed at cycle $i"; exit 1; }
+			fi
+			{ echo 1 > $d/enabled &&
+			  echo 1-$last > $d/rx-0/cpus_list &&
+			  echo 256 > $d/rx-0/flow_cnt &&
+			  echo 1024 > /sys/kernel/rxsteer/sock_flow_entries; } ||
+				{ echo "attach failed at cycle $i"; exit 1; }
+			sleep 0.1
+			if [ "$load" = 1 ]; then
+				rmmod rxsteer || { echo "rmmod failed at cycle $i"; exit 1; }
+				[ -e /sys/module/rxsteer ] &&
+					{ echo "module left at cycle $i"; exit 1; }
+			else
+				echo 0 > $d/enabled ||
+					{ echo "detach failed at cycle $i"; exit 1; }
+			fi
+			b=$(dmesg | tail -n +"$start" | grep -E "$bad" | head -n 5)
+			[ -n "$b" ] && { echo "kernel log at cycle $i: $b"; exit 1; }
+			echo "cycles $i"
+		done' _ "$1" "$RXS_KO" "$d" "$last" "$((rxs_dmesg_start + 1))" \
+		'WARNING:|BUG:|Oops|general protection|KASAN|kmemleak|lockdep|possible circular|refcount_t|Call Trace' |
+		tail -n 1
 }
 
 # 1. load, attach, unload with packets in flight, under one long flood.
-fail=""
+t0=$SECONDS
 flood 600
-for i in $(seq 50); do
-	rxs_load || { fail="insmod failed at cycle $i"; break; }
-	attach_steer || { fail="attach failed at cycle $i"; break; }
-	sleep 0.1
-	rxs_unload || { fail="rmmod failed at cycle $i"; break; }
-	[ -e /sys/module/rxsteer ] && { fail="module left at cycle $i"; break; }
-	b=$(bad_log)
-	[ -n "$b" ] && { fail="kernel log at cycle $i: $b"; break; }
-done
+out=$(cycles 1)
 flood_stop
-[ -n "$fail" ] && rxs_log "$fail"
-rxs_check "50 cycles of load, attach, unload under traffic" test -z "$fail"
+[ -e /sys/module/rxsteer ] && rxs_loaded=1
+rxs_log "load, attach, RFS on, unload under a flood: $out, $((SECONDS - t0)) s"
+rxs_check "50 cycles of load, attach, unload under traffic" \
+	test "$out" = "cycles 50"
 
 # 2. attach and detach under a flood, without unloading.
-rxs_load || rxs_skip_all "insmod failed"
-fail=""
+[ -e /sys/module/rxsteer ] || rxs_load || rxs_skip_all "insmod failed"
+t0=$SECONDS
 flood 600
-for i in $(seq 50); do
-	attach_steer || { fail="attach failed at cycle $i"; break; }
-	sleep 0.1
-	rxs_write "$d/enabled" 0 >/dev/null || { fail="detach failed at cycle $i"; break; }
-	b=$(bad_log)
-	[ -n "$b" ] && { fail="kernel log at cycle $i: $b"; break; }
-done
+out=$(cycles 0)
 flood_stop
-[ -n "$fail" ] && rxs_log "$fail"
-rxs_check "50 attach/detach cycles under a flood" test -z "$fail"
+rxs_log "attach, detach under a flood: $out, $((SECONDS - t0)) s," \
+	"drop_detached $(rxs_stat_total drop_detached)"
+rxs_check "50 attach/detach cycles under a flood" test "$out" = "cycles 50"
 rxs_check "detached: every backlog empty" \
 	test "$(awk 'NR > 1 { n += $NF } END { print n + 0 }' /proc/net/rxsteer_stat)" = 0
 
