@@ -72,6 +72,19 @@ static struct ftrace_ops rxs_probe_ops = {
 	.func = rxs_probe_recvmsg,
 	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION,
 };
+
+/*
+ * Empty the filter, freeing its hash the way ftrace replaces one. Not
+ * ftrace_free_filter(): it frees the hashes but leaves the ops pointing
+ * at them, for an ops that is never used again; the next
+ * ftrace_set_filter() on it would free them a second time (an oops in
+ * free_ftrace_hash() from an RCU callback, seen on 6.1 when RFS went off
+ * and on again).
+ */
+static void rxs_probe_clear_filter(void)
+{
+	ftrace_set_filter(&rxs_probe_ops, NULL, 0, 1);
+}
 #endif
 
 static const char * const rxs_probe_symbols[] = {
@@ -112,7 +125,7 @@ int rxs_probe_enable(void)
 	/* An ops without a filter would trace every function: never. */
 	err = n ? register_ftrace_function(&rxs_probe_ops) : 0;
 	if (!n || err)
-		ftrace_free_filter(&rxs_probe_ops);
+		rxs_probe_clear_filter();
 	for (i = 0; i < ARRAY_SIZE(rxs_probe_symbols); i++)
 		if (!rxs_probe_state[i])
 			rxs_probe_state[i] = err;
@@ -140,12 +153,25 @@ void rxs_probe_disable(void)
 		 * tasks), so the module may go after this.
 		 */
 		unregister_ftrace_function(&rxs_probe_ops);
-		ftrace_free_filter(&rxs_probe_ops);
+		rxs_probe_clear_filter();
 	}
 #endif
 	rxs_probe_registered = false;
 	for (i = 0; i < ARRAY_SIZE(rxs_probe_symbols); i++)
 		rxs_probe_state[i] = 1;
+}
+
+/**
+ * rxs_probe_exit() - free what the probes' ftrace_ops holds
+ *
+ * Called at module exit, after rxs_probe_disable(); the ops is not used
+ * again.
+ */
+void rxs_probe_exit(void)
+{
+#ifdef CONFIG_DYNAMIC_FTRACE_WITH_REGS
+	ftrace_free_filter(&rxs_probe_ops);
+#endif
 }
 
 /**

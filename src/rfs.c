@@ -287,4 +287,5 @@ int rxs_rfs_init(void)
 void rxs_rfs_exit(void)
 {
 	rxs_rfs_set_sock_entries(0);
+	rxs_probe_exit();
 }

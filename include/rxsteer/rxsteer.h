@@ -157,6 +157,7 @@ unsigned int rxs_rfs_follow(struct rxs_flow_table *ft, u32 hash,
 /* probe.c */
 int rxs_probe_enable(void);
 void rxs_probe_disable(void);
+void rxs_probe_exit(void);
 ssize_t rxs_probe_status(char *buf);
 
 /* backlog.c */
