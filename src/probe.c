@@ -65,8 +65,8 @@ out:
  * One ftrace_ops for both functions, so that turning RFS off waits for
  * one set of grace periods, not one per function. SAVE_REGS: the
  * arguments in a struct pt_regs on every kernel we build for. RECURSION:
- * the callback guards itself (above), so ftrace calls it directly instead
- * of through its recursion-checking wrapper.
+ * the callback guards itself (above); ftrace still calls an ops of a
+ * module through ftrace_ops_assist_func(), for its RCU-tasks safety.
  */
 static struct ftrace_ops rxs_probe_ops = {
 	.func = rxs_probe_recvmsg,
