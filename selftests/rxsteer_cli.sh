@@ -513,7 +513,10 @@ cp "$rxs_tmp/out" "$rxs_tmp/watch.jsonl"
 f=$rxs_tmp/watch.jsonl
 pycheck "watch --json: every line valid JSON" "$f" valid
 pycheck "watch --json: 3 lines" "$f" 'len(d) == 3'
-pycheck "watch --json: elapsed about 0.2 s" "$f" 'all(0.15 < r["elapsed"] < 5 for r in d)'
+# At least the interval, in seconds (not ms). No tight upper bound: a
+# guest under TCG on a loaded host can stall for seconds between reports.
+pycheck "watch --json: elapsed at least 0.2 s, in seconds" "$f" \
+	'all(0.15 < r["elapsed"] < 60 for r in d)'
 pycheck "watch --json: every CPU, every counter" "$f" \
 	'all([c["cpu"] for c in r["cpus"]] == sorted(pre) and list(r["total"]) == names and all(list(c)[1:] == names for c in r["cpus"]) for r in d)'
 pycheck "watch --json: vrx queues" "$f" \
