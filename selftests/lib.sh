@@ -384,3 +384,24 @@ rxs_flows_split()
 	awk '$1 == "flow" && $12 ~ /,/ { n++ } END { print n + 0 }' \
 		"$rxs_tmp/$1.out"
 }
+
+# rxs_drops NS DEV: the drops a user can read for traffic received on DEV
+# in namespace NS, as "RXSTEER UDP DEV SOFTNET": rxsteer's (drop_backlog,
+# drop_nomem, drop_detached), the UDP sockets' of NS (Udp and Udp6
+# InErrors), DEV's rx_dropped and the kernel's own backlog (softnet_stat,
+# all CPUs). A kernel backlog drop counts in both DEV and SOFTNET
+# (enqueue_to_backlog()): the drops of DEV's packets are the sum of the
+# first three; SOFTNET is there to be shown.
+rxs_drops()
+{
+	local udp dev sn=0 x
+	udp=$(ip netns exec "$1" nstat -az 2>/dev/null |
+		awk '$1 ~ /^Udp6?InErrors$/ { n += $2 } END { print n + 0 }')
+	dev=$(ip -n "$1" -s -j link show "$2" |
+		sed -n 's/.*"rx":{[^}]*"dropped":\([0-9]*\).*/\1/p')
+	for x in $(awk '{ print $2 }' /proc/net/softnet_stat); do
+		sn=$((sn + 16#$x))
+	done
+	echo $(( $(rxs_stat_total drop_backlog) + $(rxs_stat_total drop_nomem) +
+		 $(rxs_stat_total drop_detached) )) "$udp" "${dev:-0}" "$sn"
+}
