@@ -20,7 +20,9 @@
 #
 # Environment: RXS_LANES (default "6.1 6.12 6.12-rt"; "debug" for the
 # debug lane), RXS_VM_CPUS
-# (default 3), RXS_TESTS (selftests to run, default all).
+# (default 3), RXS_TESTS (selftests to run, default all),
+# RXS_TEST_TIMEOUT (seconds per selftest, default the settings file's;
+# 3600 on the debug lane), RXS_DEBUG_VM_TIMEOUT (the debug VM, 14400).
 
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -78,8 +80,11 @@ for lane in $lanes; do
 	kver=$(scripts/kernels.sh "$lane")
 	mem=1G tmo=1500
 	if [ "$lane" = debug ]; then
-		# KASAN and lockdep: more memory, and slower under TCG.
-		mem=2G tmo=2400
+		# KASAN and lockdep: more memory, and 5-10 times slower under
+		# TCG (boot alone takes 8 minutes): longer limits for the VM
+		# and for each test.
+		mem=2G tmo=${RXS_DEBUG_VM_TIMEOUT:-14400}
+		export RXS_TEST_TIMEOUT=${RXS_TEST_TIMEOUT:-3600}
 		if [ "$kver" = - ]; then
 			summary+="debug: skipped: kernel not built; make debug-kernel builds it once (about 11 min)"$'\n'
 			continue
@@ -102,7 +107,7 @@ for lane in $lanes; do
 	t0=$(date +%s)
 	tap=$logdir/$kver.tap
 	scripts/vm-run.sh -k "$kver" -c "$cpus" -m "$mem" -t "$tmo" -- \
-		"cd '$top/selftests' && RXSTEER_KO='$top/build/$kver/rxsteer.ko' ./run_tests.sh ${RXS_TESTS:-}" \
+		"cd '$top/selftests' && RXS_TEST_TIMEOUT='${RXS_TEST_TIMEOUT:-}' RXSTEER_KO='$top/build/$kver/rxsteer.ko' ./run_tests.sh ${RXS_TESTS:-}" \
 		| tee "$tap"
 	rc=${PIPESTATUS[0]}
 	t1=$(date +%s)

@@ -22,6 +22,8 @@ cd "$(dirname "$0")" || exit 1
 
 timeout=45
 [ -f settings ] && timeout=$(sed -n 's/^timeout=//p' settings)
+# A slower kernel (the debug lane) may stretch it.
+timeout=${RXS_TEST_TIMEOUT:-$timeout}
 
 if [ $# -eq 0 ]; then
 	# shellcheck disable=SC2046
