@@ -114,7 +114,7 @@ echo "   spread by flow hash, each flow on one CPU ($(rxs_flows_split p2) flows 
 	"$(inversions p2) reordered"
 echo "   but the hash ignores the readers: $(locality p2)% processed on the reader's CPU"
 echo "   rxsteer: $(ctr "$c" steered_out) packets steered, $(ctr "$c" ipi_sent) IPIs," \
-	"$(( $(ctr "$c" drop_backlog) + $(ctr "$c" drop_nomem) )) dropped"
+	"$(( $(ctr "$c" drop_backlog) + $(ctr "$c" drop_flow_limit) + $(ctr "$c" drop_nomem) )) dropped"
 
 # --- 3) rxsteer RFS ---
 RXS_NS="" rxs_write "$g/sock_flow_entries" 32768 >/dev/null
@@ -136,7 +136,7 @@ awk '$1 == "reader" {
 echo "   rfs_hit $(ctr "$c" rfs_hit), rfs_miss $(ctr "$c" rfs_miss)" \
 	"(packets before a flow's first read);"
 echo "   $(inversions p3) reordered," \
-	"$(( $(ctr "$c" drop_backlog) + $(ctr "$c" drop_nomem) )) dropped"
+	"$(( $(ctr "$c" drop_backlog) + $(ctr "$c" drop_flow_limit) + $(ctr "$c" drop_nomem) )) dropped"
 
 # --- 4) a reader that moves ---
 # The reader is pinned to CPU 1; once traffic has flowed for MOVE_MS, the

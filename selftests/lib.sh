@@ -387,11 +387,11 @@ rxs_flows_split()
 
 # rxs_drops NS DEV: the drops a user can read for traffic received on DEV
 # in namespace NS, as "RXSTEER UDP DEV SOFTNET": rxsteer's (drop_backlog,
-# drop_nomem, drop_detached), the UDP sockets' of NS (Udp and Udp6
-# InErrors), DEV's rx_dropped and the kernel's own backlog (softnet_stat,
-# all CPUs). A kernel backlog drop counts in both DEV and SOFTNET
-# (enqueue_to_backlog()): the drops of DEV's packets are the sum of the
-# first three; SOFTNET is there to be shown.
+# drop_nomem, drop_detached, drop_flow_limit), the UDP sockets' of NS
+# (Udp and Udp6 InErrors), DEV's rx_dropped and the kernel's own backlog
+# (softnet_stat, all CPUs). A kernel backlog drop counts in both DEV and
+# SOFTNET (enqueue_to_backlog()): the drops of DEV's packets are the sum
+# of the first three; SOFTNET is there to be shown.
 rxs_drops()
 {
 	local udp dev sn=0 x
@@ -403,5 +403,6 @@ rxs_drops()
 		sn=$((sn + 16#$x))
 	done
 	echo $(( $(rxs_stat_total drop_backlog) + $(rxs_stat_total drop_nomem) +
-		 $(rxs_stat_total drop_detached) )) "$udp" "${dev:-0}" "$sn"
+		 $(rxs_stat_total drop_detached) +
+		 $(rxs_stat_total drop_flow_limit) )) "$udp" "${dev:-0}" "$sn"
 }

@@ -42,7 +42,8 @@ drops()
 	dev=$(ip -n "$RXS_NS_RX" -s -j link show vrx |
 		sed -n 's/.*"rx":{[^}]*"dropped":\([0-9]*\).*/\1/p')
 	echo $(( $(rxs_stat_total drop_backlog) + $(rxs_stat_total drop_nomem) +
-		 $(rxs_stat_total drop_detached) + udp + ${dev:-0} ))
+		 $(rxs_stat_total drop_detached) +
+		 $(rxs_stat_total drop_flow_limit) + udp + ${dev:-0} ))
 }
 
 # 1. Offline: the CPU gets nothing; its flows go to another mask CPU.

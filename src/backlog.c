@@ -25,15 +25,26 @@
  * the poll has re-delivered, counted once netif_receive_skb() returns as
  * process_backlog() does, so that a flow never moves while its last packet
  * is still on its way up; plus those a purge dropped.
+ *
+ * Flow limit, per device (flow_limit), as the kernel's skb_flow_limit():
+ * once a backlog holds half its device's limit, every packet queued on it
+ * is noted in the backlog's flow history, and a packet whose flow holds
+ * more than half of that history is dropped. The history belongs to the
+ * target backlog, not to the enqueuing CPU as in the kernel: it sees the
+ * packets of every arrival CPU that fill that backlog, and the queue lock
+ * the enqueue takes anyway guards it. It is allocated once, for every
+ * possible CPU, at init: 4 KB per CPU is too much for module per-CPU space.
  */
 
 #include <linux/cpuhotplug.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/workqueue.h>
 
 #include "rxsteer/compat.h"
+#include "rxsteer/logic.h"
 #include "rxsteer/rxsteer.h"
 #include "rxsteer/trace.h"
 
@@ -44,6 +55,7 @@ struct rxs_cpu {
 	u32 tail;			/* packets ever queued */
 	u32 purged;			/* packets ever dropped by a purge */
 	u32 head;			/* packets ever dequeued by the poll */
+	struct rxs_flow_limit *fl;	/* in rxs_flow_limits; under the lock */
 	struct napi_struct napi;
 #ifdef CONFIG_PREEMPT_RT
 	struct work_struct kick_work;
@@ -63,6 +75,12 @@ static DEFINE_PER_CPU_ALIGNED(struct rxs_cpu, rxs_cpus);
 /* The skb this CPU is re-delivering now: the rx_handler lets it pass. */
 static DEFINE_PER_CPU(const struct sk_buff *, rxs_redelivering);
 
+/* One flow-limit history per possible CPU, cache-line apart. */
+struct rxs_flow_limit_slot {
+	struct rxs_flow_limit fl;
+} ____cacheline_aligned_in_smp;
+
+static struct rxs_flow_limit_slot *rxs_flow_limits;
 static struct net_device *rxs_napi_dev;
 static int rxs_cpuhp_state;
 
@@ -223,6 +241,9 @@ static int rxs_backlog_kick_poll(struct napi_struct *napi, int budget)
  * @skb: the packet; consumed in every case
  * @cpu: target CPU; the current one only to queue behind packets there
  * @limit: drop when the target backlog already holds this many packets
+ * @flow_limit: the device's flow_limit: from half of @limit on, drop a
+ *	packet whose flow holds more than half of the backlog's flow history
+ * @hash: the packet's flow hash, for @flow_limit
  * @qtail: set to the backlog position of @skb when queued
  *
  * Called from the rx_handler with BH disabled.
@@ -230,19 +251,25 @@ static int rxs_backlog_kick_poll(struct napi_struct *napi, int budget)
  * Return: true if queued, false if dropped (and counted).
  */
 bool rxs_backlog_enqueue(struct sk_buff *skb, unsigned int cpu,
-			 unsigned int limit, u32 *qtail)
+			 unsigned int limit, bool flow_limit, u32 hash,
+			 u32 *qtail)
 {
 	struct rxs_cpu *rc = per_cpu_ptr(&rxs_cpus, cpu);
+	enum rxs_trace_drop why;
 	struct rxs_cpu *src;
+	unsigned int qlen;
 	bool kick;
 
 	spin_lock(&rc->queue.lock);
-	if (unlikely(skb_queue_len(&rc->queue) >= limit)) {
-		spin_unlock(&rc->queue.lock);
-		trace_rxs_drop(skb->dev, skb, cpu, RXS_DROP_BACKLOG);
-		rxs_stat_inc(RXS_STAT_DROP_BACKLOG);
-		kfree_skb(skb);
-		return false;
+	qlen = skb_queue_len(&rc->queue);
+	if (unlikely(qlen >= limit)) {
+		why = RXS_DROP_BACKLOG;
+		goto drop;
+	}
+	if (flow_limit && qlen >= limit / 2 &&
+	    rxs_flow_limit_note(rc->fl, hash)) {
+		why = RXS_DROP_FLOW_LIMIT;
+		goto drop;
 	}
 	__skb_queue_tail(&rc->queue, skb);
 	WRITE_ONCE(rc->tail, rc->tail + 1);
@@ -262,6 +289,14 @@ bool rxs_backlog_enqueue(struct sk_buff *skb, unsigned int cpu,
 		napi_schedule(&src->kick_napi);
 	}
 	return true;
+
+drop:
+	spin_unlock(&rc->queue.lock);
+	trace_rxs_drop(skb->dev, skb, cpu, why);
+	rxs_stat_inc(why == RXS_DROP_BACKLOG ? RXS_STAT_DROP_BACKLOG :
+			RXS_STAT_DROP_FLOW_LIMIT);
+	kfree_skb(skb);
+	return false;
 }
 
 /**
@@ -418,15 +453,22 @@ int rxs_backlog_init(void)
 	unsigned int cpu;
 	int err;
 
-	rxs_napi_dev = rxs_alloc_dummy_netdev();
-	if (!rxs_napi_dev)
+	rxs_flow_limits = kvcalloc(nr_cpu_ids, sizeof(*rxs_flow_limits),
+				   GFP_KERNEL);
+	if (!rxs_flow_limits)
 		return -ENOMEM;
+	rxs_napi_dev = rxs_alloc_dummy_netdev();
+	if (!rxs_napi_dev) {
+		err = -ENOMEM;
+		goto err_flow_limits;
+	}
 
 	for_each_possible_cpu(cpu) {
 		struct rxs_cpu *rc = per_cpu_ptr(&rxs_cpus, cpu);
 
 		skb_queue_head_init(&rc->queue);
 		rc->cpu = cpu;
+		rc->fl = &rxs_flow_limits[cpu].fl;
 		rxs_backlog_kick_init(rc);
 		netif_napi_add(rxs_napi_dev, &rc->napi, rxs_backlog_poll);
 		netif_napi_add(rxs_napi_dev, &rc->kick_napi,
@@ -443,6 +485,8 @@ int rxs_backlog_init(void)
 
 err_napi:
 	rxs_backlog_napi_del();
+err_flow_limits:
+	kvfree(rxs_flow_limits);
 	return err;
 }
 
@@ -455,4 +499,5 @@ void rxs_backlog_exit(void)
 {
 	cpuhp_remove_state_nocalls(rxs_cpuhp_state);
 	rxs_backlog_napi_del();
+	kvfree(rxs_flow_limits);
 }

@@ -156,7 +156,7 @@ rx_handler_result_t rxs_handle_frame(struct sk_buff **pskb)
 	}
 	*pskb = skb;
 	if (rxs_backlog_enqueue(skb, cpu, READ_ONCE(rdev->backlog_limit),
-				&qtail)) {
+				READ_ONCE(rdev->flow_limit), hash, &qtail)) {
 		__this_cpu_inc(q->stats->steered);
 		if (rflow)
 			WRITE_ONCE(rflow->last_qtail, qtail);

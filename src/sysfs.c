@@ -112,6 +112,32 @@ static ssize_t backlog_limit_store(struct kobject *kobj,
 	return count;
 }
 
+static ssize_t flow_limit_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(to_rxs_dev(kobj)->flow_limit));
+}
+
+static ssize_t flow_limit_store(struct kobject *kobj,
+				struct kobj_attribute *attr,
+				const char *buf, size_t count)
+{
+	struct rxs_dev *rdev = to_rxs_dev(kobj);
+	unsigned int val;
+	int err;
+
+	err = rxs_sysfs_may_write(rdev->dev);
+	if (err)
+		return err;
+	err = kstrtouint(buf, 0, &val);
+	if (err)
+		return err;
+	if (val > 1)
+		return -ERANGE;
+	WRITE_ONCE(rdev->flow_limit, val);
+	return count;
+}
+
 static ssize_t kernel_rps_conflicts_show(struct kobject *kobj,
 					 struct kobj_attribute *attr,
 					 char *buf)
@@ -122,12 +148,14 @@ static ssize_t kernel_rps_conflicts_show(struct kobject *kobj,
 
 static struct kobj_attribute rxs_attr_enabled = __ATTR_RW(enabled);
 static struct kobj_attribute rxs_attr_backlog_limit = __ATTR_RW(backlog_limit);
+static struct kobj_attribute rxs_attr_flow_limit = __ATTR_RW(flow_limit);
 static struct kobj_attribute rxs_attr_kernel_rps_conflicts =
 	__ATTR_RO(kernel_rps_conflicts);
 
 static struct attribute *rxs_dev_attrs[] = {
 	&rxs_attr_enabled.attr,
 	&rxs_attr_backlog_limit.attr,
+	&rxs_attr_flow_limit.attr,
 	&rxs_attr_kernel_rps_conflicts.attr,
 	NULL
 };

@@ -1631,7 +1631,7 @@ static const struct queue *find_queue(const struct sample *x, const char *dev,
 
 static const char *const watch_cols[] = {
 	"steered_out", "steered_in", "processed", "passed_local", "no_steer",
-	"drop_backlog", "ipi_sent", "rfs_hit", "rfs_miss",
+	"drop_backlog", "drop_flow_limit", "ipi_sent", "rfs_hit", "rfs_miss",
 };
 
 #define ARRAY_LEN_WATCH ((int)ARRAY_SIZE(watch_cols))

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Pure decision logic of rxsteer: CPU-mask parsing and CPU choice by hash.
+ * Pure decision logic of rxsteer: CPU-mask parsing, CPU choice by hash, and
+ * the flow-limit history.
  *
  * Nothing here touches kernel state, so the same code is compiled into the
  * module and into the user-space unit tests in selftests/unit/.
@@ -18,6 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
+typedef __u8 u8;
+typedef __u16 u16;
 typedef __u32 u32;
 typedef __u64 u64;
 #define BITS_PER_LONG (sizeof(long) * CHAR_BIT)
@@ -103,6 +106,47 @@ static inline bool rxs_sock_match(u32 ident, u32 hash, u32 cpu_mask)
 static inline bool rxs_flow_may_move(u32 head, u32 last_qtail)
 {
 	return (int)(head - last_qtail) >= 0;
+}
+
+/*
+ * Flow limit, as the kernel's skb_flow_limit() (net/core/dev.c): the
+ * flow buckets of the last RXS_FLOW_LIMIT_HISTORY packets queued on a
+ * backlog while it was at least half full, and how many of those each
+ * bucket holds. Both sizes are powers of two; a bucket count never exceeds
+ * the history length, so it fits a u8.
+ */
+#define RXS_FLOW_LIMIT_HISTORY	128
+#define RXS_FLOW_LIMIT_BUCKETS	4096
+
+struct rxs_flow_limit {
+	unsigned int head;			/* next history slot to reuse */
+	u16 history[RXS_FLOW_LIMIT_HISTORY];	/* bucket of each packet */
+	u8 buckets[RXS_FLOW_LIMIT_BUCKETS];	/* packets in the history */
+};
+
+/**
+ * rxs_flow_limit_note() - record a packet in the history and judge its flow
+ * @fl: the backlog's flow-limit state, zeroed at first
+ * @hash: the packet's flow hash
+ *
+ * The packet's bucket (@hash modulo the number of buckets) replaces the
+ * oldest entry of the history. Buckets that collide share their count, as
+ * in the kernel. Like the kernel, a zeroed history starts out as
+ * RXS_FLOW_LIMIT_HISTORY entries of bucket 0 that were never counted.
+ *
+ * Return: true if the packet's bucket now holds more than half of the
+ * history: the packet belongs to a flow that dominates the backlog.
+ */
+static inline bool rxs_flow_limit_note(struct rxs_flow_limit *fl, u32 hash)
+{
+	unsigned int new_flow = hash & (RXS_FLOW_LIMIT_BUCKETS - 1);
+	unsigned int old_flow = fl->history[fl->head];
+
+	fl->history[fl->head] = new_flow;
+	fl->head = (fl->head + 1) & (RXS_FLOW_LIMIT_HISTORY - 1);
+	if (fl->buckets[old_flow])
+		fl->buckets[old_flow]--;
+	return ++fl->buckets[new_flow] > RXS_FLOW_LIMIT_HISTORY / 2;
 }
 
 static inline void rxs_bit_set(unsigned long *bits, unsigned int bit)

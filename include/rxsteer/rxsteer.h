@@ -46,6 +46,7 @@ enum rxs_stat {
 	RXS_STAT_PROBE_HIT,
 	RXS_STAT_PROBE_STORE,
 	RXS_STAT_HOTPLUG_MOVED,
+	RXS_STAT_DROP_FLOW_LIMIT,
 	RXS_STAT_NR
 };
 
@@ -121,6 +122,7 @@ struct rxs_dev {
 	struct rxs_queue **queues;	/* num_rx_queues entries when attached */
 	unsigned int nqueues;
 	unsigned int backlog_limit;
+	bool flow_limit;		/* limit a flow that fills a backlog */
 	unsigned long __percpu *rps_conflicts;
 	bool attached;
 };
@@ -164,7 +166,8 @@ ssize_t rxs_probe_status(char *buf);
 int rxs_backlog_init(void);
 void rxs_backlog_exit(void);
 bool rxs_backlog_enqueue(struct sk_buff *skb, unsigned int cpu,
-			 unsigned int limit, u32 *qtail);
+			 unsigned int limit, bool flow_limit, u32 hash,
+			 u32 *qtail);
 u32 rxs_backlog_head(unsigned int cpu);
 u32 rxs_backlog_tail(unsigned int cpu);
 void rxs_backlog_purge_dev(const struct net_device *dev);

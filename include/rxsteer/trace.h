@@ -26,7 +26,8 @@
 #define RXS_TRACE_DROP					\
 	EM(RXS_DROP_BACKLOG, "backlog_full")		\
 	EM(RXS_DROP_NOMEM, "nomem")			\
-	EMe(RXS_DROP_DETACHED, "detached")
+	EM(RXS_DROP_DETACHED, "detached")		\
+	EMe(RXS_DROP_FLOW_LIMIT, "flow_limit")
 
 #ifndef _RXSTEER_TRACE_ENUMS
 #define _RXSTEER_TRACE_ENUMS
@@ -119,10 +120,10 @@ TRACE_EVENT(rxs_flow_move,
  * rxs_drop - rxsteer dropped a packet
  * @dev: the device it arrived on
  * @skbaddr: the skb (freed by then, for nomem)
- * @cpu: the backlog's CPU for backlog_full and detached; the arrival CPU
- *	for nomem
+ * @cpu: the backlog's CPU for backlog_full, flow_limit and detached; the
+ *	arrival CPU for nomem
  * @reason: why; each reason has its counter (drop_backlog, drop_nomem,
- *	drop_detached)
+ *	drop_detached, drop_flow_limit)
  */
 TRACE_EVENT(rxs_drop,
 	TP_PROTO(const struct net_device *dev, const void *skbaddr,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of the pure decision logic shared with the module: mask
- * parsing (both knob formats) and the hash-to-CPU scaling. Prints TAP.
+ * parsing (both knob formats), the hash-to-CPU scaling, RFS's entries and
+ * move rule, and the flow-limit history. Prints TAP.
  */
 #include <stdio.h>
 #include <string.h>
@@ -143,6 +144,46 @@ static void test_rfs(void)
 	check(rxs_flow_index(0xffffffffu, 4) < 16, "flow index in range");
 }
 
+static void test_flow_limit(void)
+{
+	static struct rxs_flow_limit fl;
+	unsigned int i, sum, dropped = 0;
+	int ok = 1;
+
+	/* One flow alone: limited once it holds more than half. */
+	for (i = 0; i < RXS_FLOW_LIMIT_HISTORY / 2; i++)
+		ok &= !rxs_flow_limit_note(&fl, 0x1001);
+	check(ok, "flow limit: a flow with half of the history passes");
+	check(rxs_flow_limit_note(&fl, 0x1001),
+	      "flow limit: one more and it is limited");
+	/* A light flow next to it is never limited. */
+	memset(&fl, 0, sizeof(fl));
+	for (i = 0; i < 10000; i++) {
+		if (i % 8 == 0)
+			ok &= !rxs_flow_limit_note(&fl, 0x2002 + i / 8 % 4);
+		else
+			dropped += rxs_flow_limit_note(&fl, 0x1001);
+	}
+	check(ok, "flow limit: four light flows beside a heavy one pass");
+	check(dropped > 8000, "flow limit: the heavy flow is limited");
+	check(fl.head < RXS_FLOW_LIMIT_HISTORY, "flow limit: head wraps");
+	for (i = 0, sum = 0; i < RXS_FLOW_LIMIT_BUCKETS; i++)
+		sum += fl.buckets[i];
+	check(sum == RXS_FLOW_LIMIT_HISTORY,
+	      "flow limit: the buckets count the history exactly");
+	/* Hashes differing only above the bucket bits share a bucket. */
+	memset(&fl, 0, sizeof(fl));
+	for (i = 0; i < RXS_FLOW_LIMIT_HISTORY / 2; i++)
+		rxs_flow_limit_note(&fl, 0x10000 * i + 7);
+	check(rxs_flow_limit_note(&fl, 7),
+	      "flow limit: buckets are the low bits of the hash");
+	/* Two flows with half each: neither is limited. */
+	memset(&fl, 0, sizeof(fl));
+	for (i = 0; i < 1000; i++)
+		ok &= !rxs_flow_limit_note(&fl, 1 + i % 2);
+	check(ok, "flow limit: two even flows are never limited");
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -150,6 +191,7 @@ int main(void)
 	test_cpulist();
 	test_scale();
 	test_rfs();
+	test_flow_limit();
 	printf("1..%d\n", ntest);
 	printf("%d passed, %d failed\n", ntest - nfail, nfail);
 	return nfail ? 1 : 0;

@@ -301,6 +301,7 @@ def build(files, meta):
     rs = rec.get("rxsteer", {})
     rec["drops_counted_window"] = (rec["udp_in_errors"] + sd["dropped"] +
                                    rs.get("drop_backlog", 0) +
+                                   rs.get("drop_flow_limit", 0) +
                                    rs.get("drop_nomem", 0) +
                                    rec["tcp_backlog_drop"])
     rec["send_retries"] = cli.get("retries", 0)

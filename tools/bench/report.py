@@ -174,7 +174,7 @@ def aggregate(scen, recs):
                                              if r.get("latency_us")])
             if any("rxsteer" in r for r in ok):
                 keys = ["steered_out", "ipi_sent", "passed_local", "drop_backlog",
-                        "rfs_hit", "rfs_miss", "flow_move", "flow_move_deferred",
+                        "drop_flow_limit", "rfs_hit", "rfs_miss", "flow_move", "flow_move_deferred",
                         "probe_hit", "probe_store"]
                 s["rxsteer"] = {k: stats([r["rxsteer"].get(k) for r in ok
                                           if "rxsteer" in r]) for k in keys}
