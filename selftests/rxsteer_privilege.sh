@@ -21,7 +21,9 @@
 #       writes (also on a device moved in from the host, detached by the
 #       move), but not without CAP_NET_ADMIN in its namespace; the host-wide
 #       sock_flow_entries and the host's devices refuse it;
-#   (d) after every refused write, every knob reads as before.
+#   (d) after every refused write, every knob reads as before;
+#   (e) a dev-flow table is charged to the writer's memory cgroup: over
+#       its memory.max the write fails with ENOMEM and changes nothing.
 #
 # Positive controls: root with CAP_NET_ADMIN as its only capability, and
 # nobody with an ambient CAP_NET_ADMIN writing through handed-over fds,
@@ -410,6 +412,78 @@ ops_control > "$rxs_tmp/p2.ops"
 actor "root with only CAP_NET_ADMIN" "$rxs_tmp/p2.ops" \
 	ip netns exec "$NS" setpriv --bounding-set=-all,+net_admin \
 	--inh-caps=-all --
+
+# --- memory: the tables a writer sizes are charged to its memory cgroup ---
+# Root of a user namespace may size the dev-flow tables of its own devices
+# (up to 8 MiB a queue): src/dev.c charges them to the writer's memory
+# cgroup. Over the cgroup's limit the write fails with ENOMEM and changes
+# nothing; under it, memory.current grows by at least the table.
+cg_root=""
+cg=""
+cg_skip=""
+cg_cleanup()
+{
+	[ -n "$cg" ] && rmdir "$cg" 2>/dev/null
+	[ -n "$cg_root" ] && umount "$cg_root" 2>/dev/null
+}
+rxs_on_cleanup cg_cleanup
+
+# cg_write VALUE: from a shell that first joins $cg, write VALUE to
+# flow_cnt; prints the error message on failure (bash: dash's printf says
+# "I/O error" whatever the errno).
+cg_write()
+{
+	ip netns exec "$NS" bash -c 'echo $$ > "$1/cgroup.procs" &&
+		printf "%s" "$2" > "$3"' _ "$cg" "$1" "$q/flow_cnt" 2>&1
+}
+
+memcg_checks()
+{
+	local cur max=1048576 out before after
+	# Its own mount of the one cgroup2 hierarchy: ip netns exec mounts a
+	# fresh /sys, without /sys/fs/cgroup.
+	cg_root=$rxs_tmp/cgroup2
+	mkdir -p "$cg_root" && mount -t cgroup2 none "$cg_root" ||
+		{ cg_skip="cannot mount cgroup2"; return 1; }
+	grep -qw memory "$cg_root/cgroup.controllers" ||
+		{ cg_skip="no memory controller"; return 1; }
+	echo +memory > "$cg_root/cgroup.subtree_control" 2>/dev/null
+	cg=$cg_root/rxsteer-priv.$$
+	mkdir "$cg" && [ -e "$cg/memory.max" ] ||
+		{ cg_skip="cannot create a memory cgroup"; return 1; }
+	setup_values
+
+	# 2 MiB above what the group holds: an 8 MiB table does not fit.
+	cur=$(cat "$cg/memory.current")
+	echo $((cur + 2 * 1024 * 1024)) > "$cg/memory.max"
+	out=$(cg_write $max) && {
+		rxs_fail "flow_cnt $max over the writer's memory.max fails" \
+			"write succeeded"
+		return 0
+	}
+	case "$out" in
+	*"Cannot allocate memory"*)
+		rxs_pass "flow_cnt $max over the writer's memory.max: ENOMEM" ;;
+	*)	rxs_fail "flow_cnt $max over the writer's memory.max: ENOMEM" \
+			"got: ${out##*: }" ;;
+	esac
+	rxs_check "after ENOMEM, flow_cnt is still 128" \
+		test "$(rxs_nsfs "$NS" "cat $q/flow_cnt")" = 128
+
+	echo max > "$cg/memory.max"
+	before=$(cat "$cg/memory.current")
+	out=$(cg_write $max)
+	after=$(cat "$cg/memory.current")
+	rxs_check "flow_cnt $max without a limit ($out)" \
+		test "$(rxs_nsfs "$NS" "cat $q/flow_cnt")" = $max
+	rxs_log "memory.current of the writer's cgroup: $before -> $after bytes"
+	rxs_check "the $max-entry table is charged to the writer's cgroup" \
+		test $((after - before)) -ge $((max * 8))
+	setup_values
+	return 0
+}
+memcg_checks ||
+	rxs_skip "flow tables charged to the writer's memory cgroup" "$cg_skip"
 
 rxs_check "unload" rxs_unload
 rxs_dmesg_check

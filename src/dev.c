@@ -3,6 +3,13 @@
  * Per-device state: one rxs_dev (and its sysfs directory) for every
  * net_device, attach and detach of the rx_handler, and the netdevice
  * notifier that follows devices as they come and go.
+ *
+ * What is allocated for a device, its rx queues and their masks and
+ * dev-flow tables is charged to the memory cgroup of the task that causes
+ * it (GFP_KERNEL_ACCOUNT), as the kernel charges a net_device and its rx
+ * queues: root of an unprivileged user namespace may attach its own
+ * devices and size their tables (see rxs_sysfs_may_write()), and must not
+ * pin host memory beyond its cgroup's limit that way.
  */
 
 #include <linux/hashtable.h>
@@ -87,14 +94,14 @@ void rxs_dev_queue_free(struct rxs_queue *q)
 static struct rxs_queue *rxs_queue_alloc(struct rxs_dev *rdev,
 					 unsigned int index)
 {
-	struct rxs_queue *q = kzalloc(sizeof(*q), GFP_KERNEL);
+	struct rxs_queue *q = kzalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
 
 	if (!q)
 		return NULL;
 	q->rdev = rdev;
 	q->index = index;
-	q->stats = alloc_percpu(struct rxs_queue_stats);
-	if (!q->stats || !zalloc_cpumask_var(&q->mask, GFP_KERNEL)) {
+	q->stats = alloc_percpu_gfp(struct rxs_queue_stats, GFP_KERNEL_ACCOUNT);
+	if (!q->stats || !zalloc_cpumask_var(&q->mask, GFP_KERNEL_ACCOUNT)) {
 		free_percpu(q->stats);
 		kfree(q);
 		return NULL;
@@ -116,7 +123,7 @@ static int rxs_dev_queues_add(struct rxs_dev *rdev)
 	unsigned int i, n = rdev->dev->num_rx_queues;
 	int err;
 
-	rdev->queues = kcalloc(n, sizeof(*rdev->queues), GFP_KERNEL);
+	rdev->queues = kcalloc(n, sizeof(*rdev->queues), GFP_KERNEL_ACCOUNT);
 	if (!rdev->queues)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
@@ -210,11 +217,12 @@ static int rxs_dev_register(struct net_device *dev)
 	struct rxs_dev *rdev;
 	int err;
 
-	rdev = kzalloc(sizeof(*rdev), GFP_KERNEL);
+	rdev = kzalloc(sizeof(*rdev), GFP_KERNEL_ACCOUNT);
 	if (!rdev)
 		return -ENOMEM;
 	rdev->dev = dev;
-	rdev->rps_conflicts = alloc_percpu(unsigned long);
+	rdev->rps_conflicts = alloc_percpu_gfp(unsigned long,
+					       GFP_KERNEL_ACCOUNT);
 	if (!rdev->rps_conflicts) {
 		kfree(rdev);
 		return -ENOMEM;

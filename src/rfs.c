@@ -227,7 +227,13 @@ int rxs_rfs_set_flow_cnt(struct rxs_queue *q, unsigned int n)
 	if (old && (1U << old->log) == size)
 		return 0;
 	if (size) {
-		ft = kvmalloc(struct_size(ft, flows, size), GFP_KERNEL);
+		/* Charged to the writer's memory cgroup (see dev.c); over
+		 * its limit the write fails rather than waking the OOM
+		 * killer or filling the log.
+		 */
+		ft = kvmalloc(struct_size(ft, flows, size),
+			      GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
+			      __GFP_NOWARN);
 		if (!ft)
 			return -ENOMEM;
 		ft->log = ilog2(size);

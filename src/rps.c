@@ -42,7 +42,7 @@ static struct rxs_map *rxs_rps_map_alloc(const struct cpumask *mask)
 
 	if (!n)
 		return NULL;
-	map = kzalloc(struct_size(map, cpus, n), GFP_KERNEL);
+	map = kzalloc(struct_size(map, cpus, n), GFP_KERNEL_ACCOUNT);
 	if (!map)
 		return ERR_PTR(-ENOMEM);
 	for_each_cpu(cpu, mask)
