@@ -85,6 +85,27 @@ static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return err ?: count;
 }
 
+/*
+ * A device knob's write: permission, then a kstrtouint() number in
+ * [@min, @max] (-ERANGE outside), parsed completely before any change.
+ */
+static int rxs_sysfs_dev_uint(struct rxs_dev *rdev, const char *buf,
+			      unsigned int min, unsigned int max,
+			      unsigned int *val)
+{
+	int err;
+
+	err = rxs_sysfs_may_write(rdev->dev);
+	if (err)
+		return err;
+	err = kstrtouint(buf, 0, val);
+	if (err)
+		return err;
+	if (*val < min || *val > max)
+		return -ERANGE;
+	return 0;
+}
+
 static ssize_t backlog_limit_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
 {
@@ -100,14 +121,9 @@ static ssize_t backlog_limit_store(struct kobject *kobj,
 	unsigned int val;
 	int err;
 
-	err = rxs_sysfs_may_write(rdev->dev);
+	err = rxs_sysfs_dev_uint(rdev, buf, 1, RXS_BACKLOG_LIMIT_MAX, &val);
 	if (err)
 		return err;
-	err = kstrtouint(buf, 0, &val);
-	if (err)
-		return err;
-	if (val < 1 || val > RXS_BACKLOG_LIMIT_MAX)
-		return -ERANGE;
 	WRITE_ONCE(rdev->backlog_limit, val);
 	return count;
 }
@@ -126,14 +142,9 @@ static ssize_t flow_limit_store(struct kobject *kobj,
 	unsigned int val;
 	int err;
 
-	err = rxs_sysfs_may_write(rdev->dev);
+	err = rxs_sysfs_dev_uint(rdev, buf, 0, 1, &val);
 	if (err)
 		return err;
-	err = kstrtouint(buf, 0, &val);
-	if (err)
-		return err;
-	if (val > 1)
-		return -ERANGE;
 	WRITE_ONCE(rdev->flow_limit, val);
 	return count;
 }
