@@ -19,7 +19,7 @@ rxs_require_cpus 3
 tr=/sys/kernel/tracing
 [ -d "$tr/events" ] || mount -t tracefs nodev "$tr" 2>/dev/null
 [ -d "$tr/events" ] || rxs_skip_all "no tracefs at $tr"
-rxs_require_cmd chrt taskset timeout
+rxs_require_cmd chrt taskset
 # The busy loop below runs SCHED_FIFO: only RT throttling bounds it.
 rt=$(cat /proc/sys/kernel/sched_rt_runtime_us 2>/dev/null)
 [ "${rt:--1}" -ge 0 ] && [ "$rt" -le 950000 ] ||
@@ -105,11 +105,17 @@ rxs_write "$d/backlog_limit" $LIMIT >/dev/null
 # ksoftirqd (or, on PREEMPT_RT, a thread), to the 5% that RT throttling
 # leaves: the target falls behind the sender whatever the host's speed,
 # and the backlog fills. Results in $rxs_tmp/TAG.{heavy,light}.*.
+# The busy loop is killed directly: a helper of the same SCHED_FIFO
+# priority on its CPU (timeout(1), say) would never run to do it. A
+# watchdog off that CPU kills it after 15 s whatever happens.
 hog_pid=""
+hog_wd=""
 hog_stop()
 {
-	[ -n "$hog_pid" ] && kill "$hog_pid" 2>/dev/null && wait "$hog_pid"
-	hog_pid=""
+	[ -n "$hog_pid" ] && kill -KILL "$hog_pid" 2>/dev/null
+	[ -n "$hog_wd" ] && kill "$hog_wd" 2>/dev/null
+	wait $hog_pid $hog_wd 2>/dev/null
+	hog_pid="" hog_wd=""
 }
 rxs_on_cleanup hog_stop
 mix_seq=0
@@ -131,9 +137,10 @@ run_mix()
 			[ -e "$rxs_tmp/$tag.light.ready" ] && break
 		sleep 0.1
 	done
-	taskset -c "$target" chrt -f 1 timeout 10 \
-		sh -c 'while :; do :; done' &
+	taskset -c "$target" chrt -f 1 sh -c 'while :; do :; done' &
 	hog_pid=$!
+	taskset -c 0 sh -c "sleep 15; kill -KILL $hog_pid" 2>/dev/null &
+	hog_wd=$!
 	ip netns exec "$RXS_NS_TX" "$RXS_FLOWS" send -4 -a "$RXS_RX4" -p 9000 \
 		-S "$RXS_TX4" -P "$hs" -f 1 -D 5000 -n $HMAX -b 16 -c 0 -w 0 \
 		>"$rxs_tmp/$tag.heavy.send" &
@@ -176,13 +183,7 @@ check_mix()
 		test "$(awk 'NR > 1 { n += $NF } END { print n + 0 }' /proc/net/rxsteer_stat)" = 0
 }
 
-# 2a. Off: the heavy flow fills the backlog, the light flows lose.
-check_mix off 0
-rxs_check "flow_limit 0: no drop_flow_limit" test "$dfl" = 0
-rxs_check "flow_limit 0: light flows lose packets, counted in drop_backlog" \
-	test "$light_loss" -gt 0 -a "$dbl" -ge "$light_loss"
-
-# 2b. On: the heavy flow's excess goes, the light flows lose nothing.
+# 2a. On: the heavy flow's excess goes, the light flows lose nothing.
 trace_end
 echo 1 > "$tr/events/rxsteer/rxs_drop/enable"
 echo 1 > "$tr/tracing_on"
@@ -197,7 +198,14 @@ rxs_check "flow_limit 1: the heavy flow's excess counted in drop_flow_limit" \
 rxs_check "flow_limit 1: light flows lose nothing" test "$light_loss" = 0
 rxs_check "flow_limit 1: one rxs_drop reason=flow_limit event per drop" \
 	test "$ev" = "$dfl"
-rxs_write "$fl" 0 >/dev/null
+
+# 2b. Off: the heavy flow fills the backlog, the light flows lose. It
+# runs second, so that TCG has translated the code paths and the sender
+# runs at full speed.
+check_mix off 0
+rxs_check "flow_limit 0: no drop_flow_limit" test "$dfl" = 0
+rxs_check "flow_limit 0: light flows lose packets, counted in drop_backlog" \
+	test "$light_loss" -gt 0 -a "$dbl" -ge "$light_loss"
 
 rxs_dmesg_check
 rxs_finish
