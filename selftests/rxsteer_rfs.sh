@@ -38,8 +38,9 @@ rxs_check "sock_flow_entries rounds up to 1024" \
 	test "$(cat $g/sock_flow_entries)" = 1024
 rxs_check "probes registered once RFS is on" \
 	sh -c "grep -q 'inet_recvmsg registered' $g/probes && grep -q 'inet6_recvmsg registered' $g/probes"
-mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
-rxs_log "kprobes: $(grep recvmsg /sys/kernel/debug/kprobes/list 2>/dev/null | xargs)"
+rxs_log "ftrace: $(rxs_recvmsg_probes | xargs)"
+rxs_check "probes attached to both call sites" \
+	test "$(rxs_recvmsg_probes | wc -l)" = 2
 rxs_expect_errno "sock_flow_entries rejects abc with EINVAL" EINVAL \
 	"$g/sock_flow_entries" abc
 rxs_expect_errno "sock_flow_entries rejects 99999999 with ERANGE" ERANGE \
@@ -79,29 +80,51 @@ inversions()
 	awk '$1 == "total" { print $5 }' "$rxs_tmp/$1.out"
 }
 
-# --- locality: readers on CPUs 1..last, packets arrive on CPU 0 ---
-for fam in 4 6; do
-	rxs_flows_run "u$fam" "$fam" 64 200 0 -w 300 -- -R "$readers"
-	rxs_log "UDP IPv$fam: 64 flows, locality $(locality_x100 "u$fam")/10000," \
-		"$(rxs_flows_total "u$fam") packets"
-	rxs_check "UDP IPv$fam: all packets delivered" \
-		test "$(rxs_flows_total "u$fam")" = 12800
-	rxs_check "UDP IPv$fam: >= 99% processed on the reader's CPU" \
-		test "$(locality_x100 "u$fam")" -ge 9900
-done
 # The kernel's backlog on CPU 0 takes every packet twice (bridge, vrx):
 # netdev_max_backlog (1000) must not drop there.
 mb_old=$(cat /proc/sys/net/core/netdev_max_backlog)
 max_backlog_restore() { echo "$mb_old" > /proc/sys/net/core/netdev_max_backlog; }
 rxs_on_cleanup max_backlog_restore
 echo 100000 > /proc/sys/net/core/netdev_max_backlog
+
+# locality_runs PREFIX: readers on CPUs 1..last, packets arriving on CPU
+# 0; 64 UDP flows and 16 TCP flows, IPv4 and IPv6.
+locality_runs()
+{
+	local fam
+	for fam in 4 6; do
+		rxs_flows_run "$1u$fam" "$fam" 64 200 0 -w 300 -- -R "$readers"
+		rxs_flows_run "$1t$fam" "$fam" 16 800 0 -T -w 300 -- -R "$readers"
+	done
+}
+
+# --- locality: RFS ---
+locality_runs ""
 for fam in 4 6; do
-	rxs_flows_run "t$fam" "$fam" 16 800 0 -T -w 300 -- -R "$readers"
+	rxs_log "UDP IPv$fam: 64 flows, locality $(locality_x100 "u$fam")/10000," \
+		"$(rxs_flows_total "u$fam") packets"
+	rxs_check "UDP IPv$fam: all packets delivered" \
+		test "$(rxs_flows_total "u$fam")" = 12800
+	rxs_check "UDP IPv$fam: >= 99% processed on the reader's CPU" \
+		test "$(locality_x100 "u$fam")" -ge 9900
 	rxs_log "TCP IPv$fam: 16 flows, locality $(locality_x100 "t$fam")/10000"
 	rxs_check "TCP IPv$fam: all records delivered" \
 		test "$(rxs_flows_total "t$fam")" = 12800
 	rxs_check "TCP IPv$fam: >= 99% processed on the reader's CPU" \
 		test "$(locality_x100 "t$fam")" -ge 9900
+done
+
+# --- the same runs with RFS off: rxsteer RPS over the readers' CPUs ---
+RXS_NS="" rxs_write "$g/sock_flow_entries" 0 >/dev/null
+locality_runs rps-
+RXS_NS="" rxs_write "$g/sock_flow_entries" 1048576 >/dev/null
+for t in u4 u6 t4 t6; do
+	rxs_log "RFS off (RPS only), $t: locality $(locality_x100 "rps-$t")/10000," \
+		"$(rxs_flows_total "rps-$t") delivered"
+	rxs_check "RFS off, $t: all delivered" \
+		test "$(rxs_flows_total "rps-$t")" = 12800
+	rxs_check "RFS off, $t: RFS locality above RPS's" \
+		test "$(locality_x100 "$t")" -gt "$(locality_x100 "rps-$t")"
 done
 
 # --- follow: one reader moving between CPUs every second ---
@@ -116,14 +139,6 @@ rxs_check "follow: within 64 packets of a move, per flow" \
 	test "$(echo "$fl" | awk '{ print $9 }')" -le 64
 
 # --- order: readers migrating every 50 ms under load for 10 s ---
-moves0=$(rxs_stat_total flow_move)
-deferred0=$(rxs_stat_total flow_move_deferred)
-rxs_flows_run mig 4 64 0 0 -D 10000 -- -R "$readers" -m 50 -C "$readers"
-rxs_log "UDP migrating readers: $(rxs_flows_total mig) packets," \
-	"locality $(locality mig)%, flow moves $(( $(rxs_stat_total flow_move) - moves0 ))," \
-	"deferred $(( $(rxs_stat_total flow_move_deferred) - deferred0 ))"
-rxs_check "UDP, readers migrating every 50 ms: zero inversions" \
-	test "$(inversions mig)" = 0
 # Receive-memory pruning also reorders TCP (and makes the sender
 # retransmit): the load is paced so that readers keep up, and pruning is
 # reported, so that OFO queueing measures steering alone.
@@ -142,26 +157,49 @@ tcp_counters()
 	done
 	echo "softnet_dropped $d"
 }
-tcp_counters > "$rxs_tmp/tcp0"
-rxs_flows_run tmig 4 16 0 0 -T -D 10000 -i 500 -- -R "$readers" -m 50 -C "$readers"
-tcp_counters > "$rxs_tmp/tcp1"
-rxs_log "TCP migrating readers, counter deltas:" \
-	"$(paste "$rxs_tmp/tcp0" "$rxs_tmp/tcp1" | awk '{ printf "%s +%d ", $1, $4 - $2 }')"
-ofo0=$(awk '$1 == "TcpExtTCPOFOQueue" { print $2 }' "$rxs_tmp/tcp0")
-ofo1=$(awk '$1 == "TcpExtTCPOFOQueue" { print $2 }' "$rxs_tmp/tcp1")
-rxs_log "TCP migrating readers: $(rxs_flows_total tmig) records," \
-	"locality $(locality tmig)%, TcpExtTCPOFOQueue +$(( ${ofo1:-0} - ${ofo0:-0} ))"
-rxs_check "TCP, readers migrating every 50 ms: no out-of-order queueing" \
-	test "${ofo1:-0}" = "${ofo0:-0}"
-if [ "${ofo1:-0}" != "${ofo0:-0}" ]; then
-	# Every TCP and IP counter that is not 0 (the namespaces are this
-	# test's own), on both sides, to find where segments went missing.
-	for ns in "$RXS_NS_RX" "$RXS_NS_TX"; do
-		rxs_log "$ns: $(ip netns exec "$ns" nstat -az 2>/dev/null |
-			awk '$2 != 0 && $1 ~ /^(Tcp|TcpExt|Ip|IpExt|Ip6)/ { printf "%s %s ", $1, $2 }')"
-	done
-fi
-rxs_check "TCP, readers migrating: zero inversions" test "$(inversions tmig)" = 0
+
+# migration_runs PREFIX WHAT: 64 UDP flows, then 16 TCP flows, for 10 s
+# each, their readers moving between CPUs 1..last every 50 ms.
+migration_runs()
+{
+	local p=$1 what=$2 moves0 deferred0 ofo0 ofo1 ns
+
+	moves0=$(rxs_stat_total flow_move)
+	deferred0=$(rxs_stat_total flow_move_deferred)
+	rxs_flows_run "${p}mig" 4 64 0 0 -D 10000 -- -R "$readers" -m 50 -C "$readers"
+	rxs_log "$what, UDP migrating readers: $(rxs_flows_total "${p}mig") packets," \
+		"locality $(locality "${p}mig")%, inversions $(inversions "${p}mig")," \
+		"flow moves $(( $(rxs_stat_total flow_move) - moves0 ))," \
+		"deferred $(( $(rxs_stat_total flow_move_deferred) - deferred0 ))"
+	rxs_check "$what, UDP, readers migrating every 50 ms: zero inversions" \
+		test "$(inversions "${p}mig")" = 0
+
+	tcp_counters > "$rxs_tmp/${p}tcp0"
+	rxs_flows_run "${p}tmig" 4 16 0 0 -T -D 10000 -i 500 -- -R "$readers" -m 50 -C "$readers"
+	tcp_counters > "$rxs_tmp/${p}tcp1"
+	rxs_log "$what, TCP migrating readers, counter deltas:" \
+		"$(paste "$rxs_tmp/${p}tcp0" "$rxs_tmp/${p}tcp1" | awk '{ printf "%s +%d ", $1, $4 - $2 }')"
+	ofo0=$(awk '$1 == "TcpExtTCPOFOQueue" { print $2 }' "$rxs_tmp/${p}tcp0")
+	ofo1=$(awk '$1 == "TcpExtTCPOFOQueue" { print $2 }' "$rxs_tmp/${p}tcp1")
+	rxs_log "$what, TCP migrating readers: $(rxs_flows_total "${p}tmig") records," \
+		"locality $(locality "${p}tmig")%, inversions $(inversions "${p}tmig")," \
+		"TcpExtTCPOFOQueue +$(( ${ofo1:-0} - ${ofo0:-0} ))"
+	rxs_check "$what, TCP, readers migrating every 50 ms: no out-of-order queueing" \
+		test "${ofo1:-0}" = "${ofo0:-0}"
+	if [ "${ofo1:-0}" != "${ofo0:-0}" ]; then
+		# Every TCP and IP counter that is not 0 (the namespaces are
+		# this test's own), both sides: where did segments go?
+		for ns in "$RXS_NS_RX" "$RXS_NS_TX"; do
+			rxs_log "$ns: $(ip netns exec "$ns" nstat -az 2>/dev/null |
+				awk '$2 != 0 && $1 ~ /^(Tcp|TcpExt|Ip|IpExt|Ip6)/ { printf "%s %s ", $1, $2 }')"
+		done
+	fi
+	rxs_check "$what, TCP, readers migrating: zero inversions" \
+		test "$(inversions "${p}tmig")" = 0
+}
+migration_runs "" RFS
+RXS_NS="" rxs_write "$g/sock_flow_entries" 0 >/dev/null
+migration_runs rps- "RFS off (RPS only)"
 
 # --- more flows than entries ---
 RXS_NS="" rxs_write "$g/sock_flow_entries" 16 >/dev/null
@@ -208,8 +246,7 @@ rxs_check "resize under traffic: sent = delivered + counted drops" \
 # --- no probe left after unload ---
 RXS_NS="" rxs_write "$g/sock_flow_entries" 256 >/dev/null
 rxs_unload
-mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
-rxs_check "unload with RFS on leaves no kprobe" \
-	sh -c "! grep -q 'inet6\?_recvmsg' /sys/kernel/debug/kprobes/list 2>/dev/null"
+rxs_check "unload with RFS on leaves no probe" \
+	test -z "$(rxs_recvmsg_probes)"
 rxs_dmesg_check
 rxs_finish
