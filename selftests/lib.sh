@@ -19,7 +19,6 @@ rxs_npass=0
 rxs_nfail=0
 rxs_nskip=0
 rxs_ntest=0
-rxs_namespaces=""
 rxs_loaded=0
 rxs_dmesg_start=0
 rxs_tmp=$(mktemp -d /tmp/rxsteer-test.XXXXXX)
@@ -60,9 +59,14 @@ rxs_check()
 # when set; prints the shell's error message on failure.
 rxs_write()
 {
-	local run=""
+	local run="" f=$1 m
+	if m=$(rxs_ns_sysfs "${RXS_NS:-}") && [ "${f#/sys/}" != "$f" ]; then
+		f=$m/${f#/sys/}
+		{ printf '%s' "$2" > "$f"; } 2>&1
+		return
+	fi
 	[ -n "${RXS_NS:-}" ] && run="ip netns exec $RXS_NS"
-	$run bash -c 'printf "%s" "$1" > "$2"' _ "$2" "$1" 2>&1
+	$run bash -c 'printf "%s" "$1" > "$2"' _ "$2" "$f" 2>&1
 }
 
 # rxs_expect_errno DESC ERRNO_NAME FILE VALUE: a write must fail with ERRNO.
@@ -155,10 +159,23 @@ rxs_unload()
 # traces them), one line each from tracefs' enabled_functions.
 rxs_recvmsg_probes()
 {
-	local tr=/sys/kernel/tracing
+	rxs_tracefs &&
+		grep -E '^inet6?_recvmsg ' "$RXS_TRACEFS/enabled_functions" 2>/dev/null
+}
 
-	[ -r "$tr/enabled_functions" ] || mount -t tracefs nodev "$tr" 2>/dev/null
-	grep -E '^inet6?_recvmsg ' "$tr/enabled_functions" 2>/dev/null
+# rxs_tracefs: mount tracefs at $RXS_TRACEFS unless it is there; fails
+# without one. rxs_require_tracefs: skip the test without one.
+RXS_TRACEFS=/sys/kernel/tracing
+rxs_tracefs()
+{
+	[ -d "$RXS_TRACEFS/events" ] ||
+		mount -t tracefs nodev "$RXS_TRACEFS" 2>/dev/null
+	[ -d "$RXS_TRACEFS/events" ]
+}
+
+rxs_require_tracefs()
+{
+	rxs_tracefs || rxs_skip_all "no tracefs at $RXS_TRACEFS"
 }
 
 # Kernel log: remember where this test starts, and check what it added.
@@ -185,15 +202,34 @@ rxs_dmesg_check()
 	fi
 }
 
-# rxs_ns_add NAME: a network namespace removed again at exit; prints its
-# full name.
+# rxs_ns_add NAME: a network namespace removed again at exit (every
+# namespace named $RXS_TAG-*: callers run this in $(...)); prints its full
+# name. Its sysfs is mounted once under $rxs_tmp/sys/ for rxs_write and
+# rxs_rx_get/set: an `ip netns exec` per access mounts a fresh sysfs and
+# costs most of a second under TCG.
 rxs_ns_add()
 {
 	local ns="$RXS_TAG-$1"
 	ip netns add "$ns" || return 1
-	rxs_namespaces="$rxs_namespaces $ns"
 	ip -n "$ns" link set lo up
+	mkdir -p "$rxs_tmp/sys/$ns" &&
+		nsenter --net="/run/netns/$ns" mount -t sysfs sysfs \
+		"$rxs_tmp/sys/$ns" || rmdir "$rxs_tmp/sys/$ns" 2>/dev/null
 	echo "$ns"
+}
+
+# rxs_ns_sysfs NS: where NS's sysfs is mounted, if it is.
+rxs_ns_sysfs()
+{
+	[ -n "$1" ] && [ -d "$rxs_tmp/sys/$1/class" ] && echo "$rxs_tmp/sys/$1"
+}
+
+# rxs_ns_del NS: delete NS (its sysfs mount first: it holds the namespace).
+rxs_ns_del()
+{
+	umount "$rxs_tmp/sys/$1" 2>/dev/null
+	rmdir "$rxs_tmp/sys/$1" 2>/dev/null
+	ip netns del "$1"
 }
 
 # rxs_on_cleanup CMD: run CMD at exit, before namespaces go (for global
@@ -210,8 +246,8 @@ rxs_cleanup()
 	for c in $rxs_cleanup_cmds; do
 		"$c"
 	done
-	for ns in $rxs_namespaces; do
-		ip netns del "$ns" 2>/dev/null
+	for ns in $(ip netns list | awk -v t="$RXS_TAG-" 'index($1, t) == 1 { print $1 }'); do
+		rxs_ns_del "$ns" 2>/dev/null
 	done
 	[ "$rxs_loaded" = 1 ] && rmmod rxsteer 2>/dev/null
 	rm -rf "$rxs_tmp"
@@ -298,16 +334,27 @@ rxs_nsfs()
 	ip netns exec "$1" sh -c "$2"
 }
 
-# rxs_rxfile PATH-UNDER-rxsteer: a knob of vrx, as seen from inside its
-# namespace (sysfs shows a namespace's devices only there).
+# rxs_rx_get PATH-UNDER-rxsteer, rxs_rx_set PATH-UNDER-rxsteer VALUE: read
+# or write a file of vrx, as seen from inside its namespace (sysfs shows a
+# namespace's devices only there).
 rxs_rx_get()
 {
-	rxs_nsfs "$RXS_NS_RX" "cat /sys/class/net/vrx/rxsteer/$1"
+	local m
+	m=$(rxs_ns_sysfs "$RXS_NS_RX") || {
+		rxs_nsfs "$RXS_NS_RX" "cat /sys/class/net/vrx/rxsteer/$1"
+		return
+	}
+	cat "$m/class/net/vrx/rxsteer/$1"
 }
 
 rxs_rx_set()
 {
-	rxs_nsfs "$RXS_NS_RX" "echo '$2' > /sys/class/net/vrx/rxsteer/$1"
+	local m
+	m=$(rxs_ns_sysfs "$RXS_NS_RX") || {
+		rxs_nsfs "$RXS_NS_RX" "echo '$2' > /sys/class/net/vrx/rxsteer/$1"
+		return
+	}
+	echo "$2" > "$m/class/net/vrx/rxsteer/$1"
 }
 
 # rxs_snap FILE: save /proc/net/rxsteer_stat.
@@ -405,4 +452,11 @@ rxs_drops()
 	echo $(( $(rxs_stat_total drop_backlog) + $(rxs_stat_total drop_nomem) +
 		 $(rxs_stat_total drop_detached) +
 		 $(rxs_stat_total drop_flow_limit) )) "$udp" "${dev:-0}" "$sn"
+}
+
+# rxs_drops_total NS DEV: the drops of DEV's packets, one number (the sum
+# of rxs_drops' first three).
+rxs_drops_total()
+{
+	rxs_drops "$1" "$2" | awk '{ print $1 + $2 + $3 }'
 }

@@ -29,22 +29,10 @@ rxs_write "$d/rx-0/cpus_list" "1-$last" >/dev/null
 restore_cpu() { echo 1 > "$online" 2>/dev/null; }
 trap 'restore_cpu; rxs_cleanup' EXIT
 
-# Drops a user can read: rxsteer's, the UDP sockets' and the device's.
-# The device's rx_dropped includes the kernel's own backlog drops
-# (enqueue_to_backlog() counts each in the device's core stats and in
-# softnet_stat's dropped): softnet_stat is not added, or each such drop
-# would count twice.
-drops()
-{
-	local udp dev
-	udp=$(ip netns exec "$RXS_NS_RX" nstat -az 2>/dev/null |
-		awk '$1 ~ /^Udp6?InErrors$/ { n += $2 } END { print n + 0 }')
-	dev=$(ip -n "$RXS_NS_RX" -s -j link show vrx |
-		sed -n 's/.*"rx":{[^}]*"dropped":\([0-9]*\).*/\1/p')
-	echo $(( $(rxs_stat_total drop_backlog) + $(rxs_stat_total drop_nomem) +
-		 $(rxs_stat_total drop_detached) +
-		 $(rxs_stat_total drop_flow_limit) + udp + ${dev:-0} ))
-}
+# Drops a user can read: rxsteer's, the UDP sockets' and the device's
+# (lib.sh; not softnet_stat, which counts the kernel's backlog drops that
+# the device's rx_dropped counts too).
+drops() { rxs_drops_total "$RXS_NS_RX" vrx; }
 
 # 1. Offline: the CPU gets nothing; its flows go to another mask CPU.
 echo 0 > "$online"

@@ -121,15 +121,15 @@ rxs_check "ip link del of an attached device under traffic" \
 flood_stop
 
 # 4. delete the namespace holding an attached device, in flight.
-ip netns del "$RXS_NS_TX"
-ip netns del "$RXS_NS_RX"
+rxs_ns_del "$RXS_NS_TX"
+rxs_ns_del "$RXS_NS_RX"
 rxs_veth_setup || rxs_skip_all "cannot create veth namespaces"
 RXS_NS=$RXS_NS_RX
 attach_steer
 flood 3
 sleep 0.5
 rxs_check "deleting the namespace of an attached device under traffic" \
-	ip netns del "$RXS_NS_RX"
+	rxs_ns_del "$RXS_NS_RX"
 flood_stop
 rxs_check "unload after device and namespace deletion" rxs_unload
 rxs_dmesg_check

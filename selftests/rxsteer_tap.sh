@@ -49,17 +49,7 @@ rxs_check "tcpdump saw each packet exactly once" \
 rxs_check "all delivered" test "$(rxs_flows_total tap)" = $((NF * NP))
 
 # Drops a user can read: rxsteer's, the receiving UDP socket's, the device's.
-drops()
-{
-	local udp dev
-	udp=$(ip netns exec "$RXS_NS_RX" nstat -az 2>/dev/null |
-		awk '$1 ~ /^Udp6?(InErrors)$/ { n += $2 } END { print n + 0 }')
-	dev=$(ip -n "$RXS_NS_RX" -s -j link show vrx |
-		sed -n 's/.*"rx":{[^}]*"dropped":\([0-9]*\).*/\1/p')
-	echo $(( $(rxs_stat_total drop_backlog) + $(rxs_stat_total drop_nomem) +
-		 $(rxs_stat_total drop_detached) +
-		 $(rxs_stat_total drop_flow_limit) + udp + ${dev:-0} ))
-}
+drops() { rxs_drops_total "$RXS_NS_RX" vrx; }
 
 # 2. A flood into a 16-packet backlog: drops happen, and all are counted.
 rxs_write "$d/backlog_limit" 16 >/dev/null

@@ -13,9 +13,8 @@ rxs_require_ko
 rxs_require_cpus 3
 [ -x "$RXS_FLOWS" ] || rxs_skip_all "rxs_flows not built (make -C selftests)"
 
-tr=/sys/kernel/tracing
-[ -d "$tr/events" ] || mount -t tracefs nodev "$tr" 2>/dev/null
-[ -d "$tr/events" ] || rxs_skip_all "no tracefs at $tr"
+rxs_require_tracefs
+tr=$RXS_TRACEFS
 
 echo "TAP version 13"
 rxs_dmesg_mark
