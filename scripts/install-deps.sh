@@ -14,6 +14,7 @@ set -eu
 PKGS="gcc make bc flex bison libelf-dev kmod sparse git
       qemu-system-x86 busybox-static
       iproute2 ethtool tcpdump procps iputils-ping util-linux xz-utils
+      xdp-tools python3
       linux-source-6.1"
 # Kernels of every supported lane: Debian 6.1 (bookworm's default), 6.12
 # (bookworm-security's backport) and its PREEMPT_RT build. The meta

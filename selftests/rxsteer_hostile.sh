@@ -12,7 +12,7 @@
 #     counted outcome (steered_out, non_ip, ...: sysfs-abi.rst invariant
 #     5), every steered frame was re-delivered (processed, redelivered)
 #     and every backlog is empty afterwards: nothing lost uncounted;
-#     nothing was dropped (drop_backlog, drop_nomem: 0);
+#     nothing was dropped (drop_backlog, drop_nomem, drop_flow_limit: 0);
 #   - with the rxs_steer tracepoint, one decision per IP frame, made on
 #     the arrival CPU 0, and the CPU is mask[reciprocal_scale(hash)]: a
 #     deterministic function of the hash; frames of one flow, datagram or
@@ -84,9 +84,8 @@ rxs_require_root
 rxs_require_ko
 rxs_require_cpus 3
 rxs_require_cmd python3
-tr=/sys/kernel/tracing
-[ -d "$tr/events" ] || mount -t tracefs nodev "$tr" 2>/dev/null
-[ -d "$tr/events" ] || rxs_skip_all "no tracefs at $tr"
+rxs_require_tracefs
+tr=$RXS_TRACEFS
 
 echo "TAP version 13"
 rxs_dmesg_mark
@@ -734,7 +733,7 @@ account()
 	local ds=${D[$dev.seen]:-none} dq=${D[$dev.steered]:-none}
 	local so=${D[steered_out]:-0} p=${D[processed]:-0} r=${D[redelivered]:-0}
 	for k in no_steer non_ip no_hash passed_local target_offline \
-		 drop_nomem drop_backlog steered_out; do
+		 drop_nomem drop_backlog drop_flow_limit steered_out; do
 		all=$((all + ${D[$k]:-0}))
 		line="$line $k ${D[$k]:-0}"
 	done
@@ -957,7 +956,8 @@ fi
 rxs_check "module-wide: steered_out = steered_in = processed, no drops" \
 	awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 	     { o += $c["steered_out"]; n += $c["steered_in"]; p += $c["processed"]
-	       x += $c["drop_backlog"] + $c["drop_nomem"] + $c["drop_detached"] }
+	       x += $c["drop_backlog"] + $c["drop_nomem"] + $c["drop_detached"]
+	       x += $c["drop_flow_limit"] }
 	     END { exit !(o == n && n == p && x == 0) }' /proc/net/rxsteer_stat
 rxs_log "per-CPU table after the run:"
 sed 's/^/#   /' /proc/net/rxsteer_stat

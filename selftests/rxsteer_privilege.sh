@@ -56,14 +56,14 @@ NOADMIN="setpriv --bounding-set=-net_admin --inh-caps=-net_admin --"
 # The knobs, as listed in src/sysfs.c (every file with a store method),
 # and for each a valid value that differs from the set-up below.
 KNOBS=("$d/enabled" "$d/backlog_limit" "$q/cpus" "$q/cpus_list"
-       "$q/flow_cnt" "$g/sock_flow_entries")
-NEW=(0 77 1 0-1 64 2048)
+       "$q/flow_cnt" "$g/sock_flow_entries" "$d/flow_limit")
+NEW=(0 77 1 0-1 64 2048 1)
 
 setup_values()
 {
 	rxs_nsfs "$NS" "echo 1 > $d/enabled && echo 500 > $d/backlog_limit &&
 		echo 1 > $q/cpus_list && echo 128 > $q/flow_cnt &&
-		echo 1024 > $g/sock_flow_entries"
+		echo 1024 > $g/sock_flow_entries && echo 0 > $d/flow_limit"
 }
 setup_values || rxs_skip_all "cannot attach and configure vrx"
 
@@ -222,8 +222,8 @@ unchanged()
 
 BASE=$(knob_state)
 rxs_log "knobs (${KNOBS[*]##*/}): $BASE"
-rxs_check "set-up: enabled 1, backlog_limit 500, CPU 1, flow_cnt 128, sock_flow_entries 1024" \
-	test "$(echo "$BASE" | cut -d' ' -f1,2,4-)" = "1 500 1 128 1024"
+rxs_check "set-up: enabled 1, backlog_limit 500, CPU 1, flow_cnt 128, sock_flow_entries 1024, flow_limit 0" \
+	test "$(echo "$BASE" | cut -d' ' -f1,2,4-)" = "1 500 1 128 1024 0"
 
 # --- the file modes: exactly the knobs are writable ---
 readable=$(rxs_nsfs "$NS" "find $d $g -type f | sort")
@@ -300,6 +300,7 @@ if [ "$userns" = 1 ]; then
 	cat > "$rxs_tmp/ct.ops" <<-EOT
 		=0:0:644 s $c/enabled
 		=0:0:644 s $c/backlog_limit
+		=0:0:644 s $c/flow_limit
 		=0:0:444 s $c/kernel_rps_conflicts
 		=0 g $c/enabled
 		OK w $c/enabled 1
@@ -308,6 +309,8 @@ if [ "$userns" = 1 ]; then
 		=0:0:644 s $c/rx-0/flow_cnt
 		OK w $c/backlog_limit 77
 		=77 g $c/backlog_limit
+		OK w $c/flow_limit 1
+		=1 g $c/flow_limit
 		OK w $c/rx-0/cpus_list 1
 		=1 g $c/rx-0/cpus_list
 		OK w $c/rx-0/cpus 1
@@ -319,10 +322,12 @@ if [ "$userns" = 1 ]; then
 		OK r $c/rx-0/steered
 		OK r /proc/net/rxsteer_stat
 		EPERM x $c/backlog_limit 88
+		EPERM x $c/flow_limit 0
 		EPERM x $c/rx-0/cpus_list 0-1
 		EPERM x $c/rx-0/flow_cnt 32
 		EPERM x $c/enabled 0
 		=77 g $c/backlog_limit
+		=1 g $c/flow_limit
 		=0 g $c/rx-0/cpus_list
 		=64 g $c/rx-0/flow_cnt
 		=1 g $c/enabled
@@ -337,6 +342,7 @@ if [ "$userns" = 1 ]; then
 		EPERM f 5 1
 		EPERM f 6 0-1
 		EPERM f 7 64
+		EPERM f 9 1
 		=0:0:644 s $m/enabled
 		=0 g $m/enabled
 		=1000 g $m/backlog_limit
@@ -384,7 +390,7 @@ fi
 ops_control()
 {
 	local i
-	for i in 2 3 4 1 5 0; do
+	for i in 2 3 4 1 5 6 0; do
 		if [ "${1:-}" = fd ]; then
 			echo "OK f $((i + 3)) ${NEW[i]}"
 		else

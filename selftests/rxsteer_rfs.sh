@@ -151,11 +151,7 @@ tcp_counters()
 		echo "$k $(tcpc "$RXS_NS_RX" $k)"
 	done
 	echo "sender:TcpRetransSegs $(tcpc "$RXS_NS_TX" TcpRetransSegs)"
-	local d=0 x
-	for x in $(awk '{ print $2 }' /proc/net/softnet_stat); do
-		d=$((d + 16#$x))
-	done
-	echo "softnet_dropped $d"
+	echo "softnet_dropped $(rxs_drops "$RXS_NS_RX" vrx | awk '{ print $4 }')"
 }
 
 # migration_runs PREFIX WHAT: 64 UDP flows, then 16 TCP flows, for 10 s
@@ -224,20 +220,25 @@ rxs_check "sock_flow_entries 0: every flow on one CPU of the RPS mask" \
 	"$(awk '$1 == "cpu" && $2 == 0' "$rxs_tmp/off.out" | wc -l)" = 0
 
 # --- resize under traffic ---
+# The sock-flow table between non-zero sizes: turning RFS on or off
+# patches the call sites of inet_recvmsg() while readers run them, which
+# TCG does not always survive (Documentation/limitations.rst); size 0 is
+# tested above, between runs. The dev-flow table goes through 0 too.
 resize()
 {
 	local i
 	for i in $(seq 30); do
-		RXS_NS="" rxs_write "$g/sock_flow_entries" $(( (i % 4) * 1024 )) >/dev/null
+		RXS_NS="" rxs_write "$g/sock_flow_entries" $(( (i % 3 + 1) * 1024 )) >/dev/null
 		rxs_write "$d/rx-0/flow_cnt" $(( (i % 3) * 512 )) >/dev/null
 		sleep 0.1
 	done
 }
-drops0=$(( $(rxs_stat_total drop_backlog) + $(rxs_stat_total drop_nomem) ))
+RXS_NS="" rxs_write "$g/sock_flow_entries" 1024 >/dev/null
+drops0=$(rxs_drops_total "$RXS_NS_RX" vrx)
 resize &
 rxs_flows_run resize 4 64 0 0 -D 4000 -- -R "$readers"
 wait
-drops=$(( $(rxs_stat_total drop_backlog) + $(rxs_stat_total drop_nomem) - drops0 ))
+drops=$(( $(rxs_drops_total "$RXS_NS_RX" vrx) - drops0 ))
 sent=$(awk '{ print $2 }' "$rxs_tmp/resize.send")
 rxs_log "resize under traffic: sent $sent delivered $(rxs_flows_total resize) dropped $drops"
 rxs_check "resize under traffic: sent = delivered + counted drops" \
