@@ -124,7 +124,7 @@ state()
 {
 	local f v
 	STATE=""
-	for f in "$D/enabled" "$D/backlog_limit" "$D"/rx-*/cpus "$D"/rx-*/flow_cnt \
+	for f in "$D/enabled" "$D/backlog_limit" "$D/flow_limit" "$D"/rx-*/cpus "$D"/rx-*/flow_cnt \
 		/sys/kernel/rxsteer/sock_flow_entries /sys/kernel/rxsteer/probes; do
 		[ -e "$f" ] || continue
 		while IFS= read -r v; do
@@ -318,7 +318,7 @@ fails "no such device after --" 1 "no such device" -- show -- -x
 ok "show before attach" "${RX[@]}" -- show
 rxs_check "show names vrx as not attached" grep -qE '^not attached:.* vrx' "$rxs_tmp/out"
 ok "show vrx before attach" "${RX[@]}" -- show vrx
-rxs_check "show vrx says not attached" grep -q '^vrx: not attached, backlog_limit 1000' "$rxs_tmp/out"
+rxs_check "show vrx says not attached" grep -q '^vrx: not attached, backlog_limit 1000, flow_limit off' "$rxs_tmp/out"
 fails "stats on a detached device" 1 "vrx: not attached" "${RX[@]}" -- stats vrx
 fails "set cpus on a detached device" 1 "vrx: not attached" "${RX[@]}" -- set vrx cpus 0
 
@@ -348,6 +348,8 @@ rxs_check "flow_cnt 100 rounded up to 128 on rx-0" is rx-0/flow_cnt 128
 rxs_check "flow_cnt 100 rounded up to 128 on rx-1" is rx-1/flow_cnt 128
 ok "set backlog_limit" "${RX[@]}" -- set vrx backlog_limit 500
 rxs_check "backlog_limit reads 500" is backlog_limit 500
+ok "set flow_limit" "${RX[@]}" -- set vrx flow_limit 1
+rxs_check "flow_limit reads 1" is flow_limit 1
 ok "set sock_flow_entries" -- set sock_flow_entries 1000
 rxs_check "sock_flow_entries reads 1024" \
 	test "$(</sys/kernel/rxsteer/sock_flow_entries)" = 1024
@@ -361,8 +363,8 @@ rxs_check "show: sock_flow_entries 1024, RFS on" \
 	grep -q '^sock_flow_entries  1024 (RFS on)' "$rxs_tmp/show"
 rxs_check "show: probes registered" \
 	grep -q '^probes  *inet_recvmsg registered, inet6_recvmsg registered' "$rxs_tmp/show"
-rxs_check "show: vrx attached, backlog_limit 500, 2 rx queues" \
-	grep -q '^vrx: attached, backlog_limit 500, 2 rx queues' "$rxs_tmp/show"
+rxs_check "show: vrx attached, backlog_limit 500, flow_limit on, 2 rx queues" \
+	grep -q '^vrx: attached, backlog_limit 500, flow_limit on, 2 rx queues' "$rxs_tmp/show"
 rxs_check "show: rx-0 row" grep -qE '^  rx-0 +0-1 +3 +128$' "$rxs_tmp/show"
 rxs_check "show: rx-1 row" grep -qE '^  rx-1 +0,2 +5 +128$' "$rxs_tmp/show"
 rxs_check "show: queue table aligned" aligned "$rxs_tmp/show" queue
@@ -373,9 +375,11 @@ pycheck "show --json is valid JSON" "$f" valid
 pycheck "show --json: module values" "$f" \
 	'd["sock_flow_entries"] == 1024 and d["rfs"] and [p["state"] for p in d["probes"]] == ["registered", "registered"]'
 pycheck "show --json: vrx values" "$f" \
-	'[(v["attached"], v["backlog_limit"], [(q["queue"], q["cpus_list"], q["cpus"], q["flow_cnt"]) for q in v["queues"]]) for v in d["devices"] if v["name"] == "vrx"] == [(True, 500, [(0, "0-1", "3", 128), (1, "0,2", "5", 128)])]'
+	'[(v["attached"], v["backlog_limit"], v["flow_limit"], [(q["queue"], q["cpus_list"], q["cpus"], q["flow_cnt"]) for q in v["queues"]]) for v in d["devices"] if v["name"] == "vrx"] == [(True, 500, True, [(0, "0-1", "3", 128), (1, "0,2", "5", 128)])]'
 pycheck "show --json: lo listed, not attached" "$f" \
 	'[v["attached"] for v in d["devices"] if v["name"] == "lo"] == [False]'
+ok "set flow_limit 0" "${RX[@]}" -- set vrx flow_limit 0
+rxs_check "flow_limit reads 0" is flow_limit 0
 ok "show -j vrx" "${RX[@]}" -- -j show vrx
 cp "$rxs_tmp/out" "$rxs_tmp/show-vrx.json"
 pycheck "show -j vrx: only vrx" "$rxs_tmp/show-vrx.json" \
@@ -399,6 +403,10 @@ refused "backlog_limit 0 out of range" 1 "backlog_limit 0: out of range \(1\.\.1
 	"${RX[@]}" -- set vrx backlog_limit 0
 refused "backlog_limit beyond 64 bits" 1 "out of range" \
 	"${RX[@]}" -- set vrx backlog_limit 99999999999999999999999
+refused "flow_limit 2 out of range" 1 "flow_limit 2: out of range \(0\.\.1\)" \
+	"${RX[@]}" -- set vrx flow_limit 2
+refused "flow_limit per rx queue" 2 "flow_limit is per device" \
+	"${RX[@]}" -- set vrx rx 0 flow_limit 1
 refused "sock_flow_entries out of range" 1 "sock_flow_entries 99999999: out of range" \
 	-- set sock_flow_entries 99999999
 refused "no such rx queue" 1 "vrx: no rx queue 2 \(it has rx-0 to rx-1\)" \
@@ -419,6 +427,8 @@ refused "kernel ERANGE for backlog_limit" 1 "vrx backlog_limit: the kernel refus
 	"${RX[@]}" -- set --no-check vrx backlog_limit 0
 refused "kernel EINVAL for backlog_limit" 1 "vrx backlog_limit: the kernel refused '-5': .*\(EINVAL\)" \
 	"${RX[@]}" -- set --no-check vrx backlog_limit -5
+refused "kernel ERANGE for flow_limit" 1 "vrx flow_limit: the kernel refused '2': .*\(ERANGE\).*allowed 0 or 1" \
+	"${RX[@]}" -- set --no-check vrx flow_limit 2
 refused "kernel ERANGE for sock_flow_entries" 1 "sock_flow_entries: the kernel refused '99999999': .*\(ERANGE\)" \
 	-- set --no-check sock_flow_entries 99999999
 

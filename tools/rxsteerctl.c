@@ -78,6 +78,7 @@ static const char help_text[] =
 "    rxsteerctl set [--no-check] DEV [rx N|all] cpus CPULIST\n"
 "    rxsteerctl set [--no-check] DEV [rx N|all] flow_cnt N\n"
 "    rxsteerctl set [--no-check] DEV backlog_limit N\n"
+"    rxsteerctl set [--no-check] DEV flow_limit 0|1\n"
 "    rxsteerctl set [--no-check] sock_flow_entries N\n"
 "    rxsteerctl show [--json] [DEV]\n"
 "    rxsteerctl stats [--json] [DEV]\n"
@@ -132,6 +133,11 @@ static const char help_text[] =
 "        Packets a CPU's rxsteer backlog may hold before DEV's packets are\n"
 "        dropped, 1 to 1048576. Also while DEV is not attached.\n"
 "\n"
+"    set DEV flow_limit 0|1\n"
+"        1: once a CPU's backlog is half full, drop the packets of DEV's\n"
+"        flows that take more than half of its recent arrivals (like the\n"
+"        kernel's flow_limit). Also while DEV is not attached.\n"
+"\n"
 "    set sock_flow_entries N\n"
 "        Size of the host-wide RFS sock-flow table, 0 to 16777216, rounded\n"
 "        up to a power of two; non-zero turns RFS on (and registers the\n"
@@ -144,7 +150,7 @@ static const char help_text[] =
 "    show [DEV]\n"
 "        The configuration: module version, sock_flow_entries, the state\n"
 "        of the probes, and for each attached device of the namespace (or\n"
-"        for DEV, attached or not) backlog_limit and per rx queue\n"
+"        for DEV, attached or not) backlog_limit, flow_limit and per rx queue\n"
 "        cpus_list, cpus and flow_cnt. Devices not attached are named.\n"
 "\n"
 "    stats [DEV]\n"
@@ -206,7 +212,7 @@ static const char help_text[] =
 "    output.\n"
 "\n"
 "FILES\n"
-"    /sys/class/net/DEV/rxsteer/{enabled,backlog_limit,kernel_rps_conflicts}\n"
+"    /sys/class/net/DEV/rxsteer/{enabled,backlog_limit,flow_limit,kernel_rps_conflicts}\n"
 "    /sys/class/net/DEV/rxsteer/rx-N/{cpus,cpus_list,flow_cnt,seen,steered}\n"
 "    /sys/kernel/rxsteer/{sock_flow_entries,probes}\n"
 "    /proc/net/rxsteer_stat\n"
@@ -721,6 +727,7 @@ struct dev {
 	char *name;
 	bool enabled;
 	unsigned long long backlog_limit;
+	unsigned long long flow_limit;
 	unsigned long long conflicts;
 	int nq;
 	struct queue *q;
@@ -756,6 +763,11 @@ static int load_dev(const char *name, struct dev *d, char **failed)
 	free(p);
 	p = dev_path(name, "backlog_limit");
 	err = read_u64(p, &d->backlog_limit);
+	if (err)
+		goto fail;
+	free(p);
+	p = dev_path(name, "flow_limit");
+	err = read_u64(p, &d->flow_limit);
 	if (err)
 		goto fail;
 	free(p);
@@ -1048,7 +1060,7 @@ static void jend(void)
 
 /* attach, detach, set */
 
-enum knob { K_ENABLED, K_CPUS, K_FLOW_CNT, K_BACKLOG, K_SOCK_FLOW };
+enum knob { K_ENABLED, K_CPUS, K_FLOW_CNT, K_BACKLOG, K_SOCK_FLOW, K_FLOW_LIMIT };
 
 static const char *const knob_file[] = {
 	[K_ENABLED] = "enabled",
@@ -1056,6 +1068,7 @@ static const char *const knob_file[] = {
 	[K_FLOW_CNT] = "flow_cnt",
 	[K_BACKLOG] = "backlog_limit",
 	[K_SOCK_FLOW] = "sock_flow_entries",
+	[K_FLOW_LIMIT] = "flow_limit",
 };
 
 /*
@@ -1094,6 +1107,8 @@ write_failed(int err, enum knob k, const char *what, const char *val,
 			hint = ": allowed 0..1048576";
 		else if (k == K_SOCK_FLOW)
 			hint = ": allowed 0..16777216";
+		else if (k == K_FLOW_LIMIT)
+			hint = ": allowed 0 or 1";
 		die(EXIT_ERR, "%s: the kernel refused '%s': %s (%s)%s%s", what,
 		    shown(val), strerror(err), errname(err), hint, note);
 	case EBUSY:
@@ -1122,6 +1137,9 @@ static void check_number(enum knob k, const char *val)
 		break;
 	case K_FLOW_CNT:
 		hi = FLOW_CNT_MAX;
+		break;
+	case K_FLOW_LIMIT:
+		hi = 1;
 		break;
 	default:
 		hi = SOCK_FLOW_MAX;
@@ -1251,7 +1269,7 @@ static void cmd_set(int argc, char **argv)
 			usage("set: bad rx queue '%s': expected a number or all", shown(rx));
 	}
 	if (i >= argc)
-		usage("set: missing setting (cpus, flow_cnt or backlog_limit)");
+		usage("set: missing setting (cpus, flow_cnt, backlog_limit or flow_limit)");
 	key = argv[i++];
 	if (!strcmp(key, "cpus") || !strcmp(key, "cpus_list"))
 		k = K_CPUS;
@@ -1259,16 +1277,18 @@ static void cmd_set(int argc, char **argv)
 		k = K_FLOW_CNT;
 	else if (!strcmp(key, "backlog_limit"))
 		k = K_BACKLOG;
+	else if (!strcmp(key, "flow_limit"))
+		k = K_FLOW_LIMIT;
 	else
-		usage("set: unknown setting '%s' (cpus, flow_cnt, backlog_limit, sock_flow_entries)",
+		usage("set: unknown setting '%s' (cpus, flow_cnt, backlog_limit, flow_limit, sock_flow_entries)",
 		      shown(key));
 	if (i >= argc)
 		usage("set: missing value for %s", key);
 	val = argv[i++];
 	if (i < argc)
 		usage("set: too many arguments ('%s')", shown(argv[i]));
-	if (k == K_BACKLOG && rx)
-		usage("set: backlog_limit is per device, not per rx queue");
+	if ((k == K_BACKLOG || k == K_FLOW_LIMIT) && rx)
+		usage("set: %s is per device, not per rx queue", knob_file[k]);
 
 	if (k == K_CPUS) {
 		if (!*val || !strcmp(val, "none")) {
@@ -1283,12 +1303,12 @@ static void cmd_set(int argc, char **argv)
 		check_number(k, val);
 	}
 
-	if (k == K_BACKLOG) {
+	if (k == K_BACKLOG || k == K_FLOW_LIMIT) {
 		need_dev(dev);
-		p = dev_path(dev, "backlog_limit");
+		p = dev_path(dev, knob_file[k]);
 		err = write_str(p, val);
 		if (err) {
-			what = xasprintf("%s backlog_limit", dev);
+			what = xasprintf("%s %s", dev, knob_file[k]);
 			write_failed(err, k, what, val, "");
 		}
 		free(p);
@@ -1370,6 +1390,7 @@ static void cmd_show(const char *only)
 			jkey_str("name", d[i].name);
 			jkey_bool("attached", d[i].enabled);
 			jkey_u64("backlog_limit", d[i].backlog_limit);
+			jkey_bool("flow_limit", d[i].flow_limit != 0);
 			jkey("queues");
 			jopen('[');
 			for (j = 0; j < d[i].nq; j++) {
@@ -1407,8 +1428,9 @@ static void cmd_show(const char *only)
 			ndetached++;
 			continue;
 		}
-		printf("\n%s: %s, backlog_limit %llu", d[i].name,
-		       d[i].enabled ? "attached" : "not attached", d[i].backlog_limit);
+		printf("\n%s: %s, backlog_limit %llu, flow_limit %s", d[i].name,
+		       d[i].enabled ? "attached" : "not attached", d[i].backlog_limit,
+		       d[i].flow_limit ? "on" : "off");
 		if (!d[i].enabled) {
 			putchar('\n');
 			continue;
