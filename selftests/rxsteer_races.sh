@@ -209,13 +209,15 @@ for r in $racers; do
 	# and with EACCES when the directory exists but the file does not
 	# yet or no longer (a shell redirection opens with O_CREAT, and a
 	# sysfs directory has no create operation: lookup_open() in
-	# fs/namei.c); a write or read fails with ENODEV when the file was
-	# removed after the open. Nothing else may fail, and nothing at all
-	# on the device-wide and host-wide files.
+	# fs/namei.c); the open fails with ENODEV when the file was removed
+	# between lookup and open (kernfs_fop_open(): kernfs_get_active()
+	# fails), and a write or read when it was removed after the open.
+	# Nothing else may fail, and nothing at all on the device-wide and
+	# host-wide files.
 	q_re="$d/rx-[0-9]+/[a-z_]+"
 	case $name in
 	masks-*|flow_cnt|counters)
-		bad=$(grep -v -E -e ": $q_re: (No such file or directory|Permission denied)\$" \
+		bad=$(grep -v -E -e ": $q_re: (No such file or directory|Permission denied|No such device)\$" \
 			-e ': (write|read) error: ([0-9]+: )?No such device$' \
 			"$RACE_DIR/$name.err")
 		;;
