@@ -81,7 +81,8 @@ fi
 tot_pass=0 tot_fail=0 tot_skip=0
 for lane in $lanes; do
 	kver=$(scripts/kernels.sh "$lane")
-	mem=1G tmo=1500
+	# A lane takes 10-20 minutes under TCG (more on a loaded host).
+	mem=1G tmo=2700
 	if [ "$lane" = debug ]; then
 		# KASAN and lockdep: more memory, and 5-10 times slower under
 		# TCG (boot alone takes 8 minutes): longer limits for the VM
