@@ -43,11 +43,19 @@
  * to and including the first one whose SO_INCOMING_CPU is the thread's new
  * cpu.  A flow-migration that never got there before the next move (or the
  * end of the run) is "unfollowed".
+ *
+ * With -F N, "recv" attaches to every socket a classic BPF filter of N
+ * loads of the payload offset (SKF_AD_PAY_OFFSET: one flow dissection of
+ * the packet each) that then accepts the whole packet: a fixed, large
+ * amount of work per packet on the CPU that delivers it to the socket, so
+ * that a test can make that CPU the slow end of a pipeline by
+ * construction rather than by timing.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -112,6 +120,7 @@ struct opts {
 	unsigned long src_port;		/* -P, 0 if not given */
 	unsigned long nqueues;		/* -q */
 	unsigned long duration_ms;	/* send -D, 0 if not given */
+	unsigned long filter_len;	/* recv -F, 0 if not given */
 };
 
 /*
@@ -197,6 +206,7 @@ static void __attribute__((noreturn)) usage(FILE *out, int code)
 "                 [-c CPU | -R CPULIST] [-t TIMEOUT_MS] [-n EXPECTED_PER_FLOW]\n"
 "                 [-r READY_FILE] [-m MIGRATE_MS -C CPULIST]\n"
 "                 [-A PEER_ADDR -P PEER_BASE_PORT] [-T [-s RECORD_SIZE]]\n"
+"                 [-F FILTER_LEN]\n"
 "  rxs_flows send -4|-6 -a DEST_ADDR -p BASE_PORT -f NFLOWS\n"
 "                 {-n PACKETS_PER_FLOW | -D DURATION_MS [-n MAX_PER_FLOW]}\n"
 "                 [-c CPU] [-s PAYLOAD_SIZE] [-S SRC_ADDR] [-P SRC_BASE_PORT]\n"
@@ -241,6 +251,12 @@ static void __attribute__((noreturn)) usage(FILE *out, int code)
 "  -s SIZE        -T: record size, as given to send (default 64)\n"
 "  -T             listen on port BASE_PORT+i for flow i and accept exactly\n"
 "                 one connection; stop also once all peers have closed\n"
+"  -F N           UDP: attach to every socket a classic BPF filter (1..%d)\n"
+"                 of N loads of SKF_AD_PAY_OFFSET, each a flow dissection\n"
+"                 of the packet, then accept it whole: fixed extra work\n"
+"                 per packet on the CPU that delivers it to the socket\n"
+"                 (the filter's size counts against net.core.optmem_max:\n"
+"                 about 32 bytes per load)\n"
 "  output: flow ID rx N inversions N dups N cpu C cpus C1:N1,C2:N2\n"
 "          cpu C rx N\n"
 "          reader T cpu C flows N rx N local N   (-R only, per thread)\n"
@@ -263,6 +279,7 @@ static void __attribute__((noreturn)) usage(FILE *out, int code)
 "  -n PACKETS     packets (-T: records) per flow; with -D an upper bound,\n"
 "                 0 or not given: unlimited\n"
 "  -D MS          keep sending rounds until MS milliseconds have elapsed\n"
+"                 or SIGINT/SIGTERM comes (then the output is printed)\n"
 "  -s SIZE        UDP payload (-T: record) size, >= 8 (default 64)\n"
 "  -S SRC_ADDR    bind the sockets to SRC_ADDR\n"
 "  -P PORT        bind flow i's socket to source port PORT+i (default:\n"
@@ -298,7 +315,8 @@ static void __attribute__((noreturn)) usage(FILE *out, int code)
 "           %d byte payload as for send\n"
 "  output: queue Q sent N (per queue)\n"
 "          sent N retries N (retries: writes failing with EAGAIN/ENOBUFS)\n",
-		TUN_MAX_QUEUES, WAIT_TIMEOUT_MS / 1000, TUN_PAYLOAD);
+		BPF_MAXINSNS - 1, TUN_MAX_QUEUES, WAIT_TIMEOUT_MS / 1000,
+		TUN_PAYLOAD);
 	exit(code);
 }
 
@@ -347,6 +365,7 @@ static void parse_opts(int argc, char **argv, const char *optstr, bool tun,
 		{ 'P', &o->src_port, "source/peer port", 1, 65535 },
 		{ 'q', &o->nqueues, "queue count", 1, TUN_MAX_QUEUES },
 		{ 'D', &o->duration_ms, "duration", 1, 86400000 },
+		{ 'F', &o->filter_len, "filter length", 1, BPF_MAXINSNS - 1 },
 	};
 	unsigned long n;
 	size_t j;
@@ -605,6 +624,30 @@ static int parse_cpulist(const char *s, const char *opt, int **out)
 	return n;
 }
 
+/*
+ * -F: @len loads of the payload offset, each a call into the kernel's flow
+ * dissector (skb_get_poff()) when the filter runs, then "ret all".
+ */
+static void attach_slow_filter(int fd, unsigned long len)
+{
+	struct sock_filter *insns = xcalloc(len + 1, sizeof(*insns));
+	struct sock_fprog prog = { .len = len + 1, .filter = insns };
+	unsigned long i;
+
+	for (i = 0; i < len; i++)
+		insns[i] = (struct sock_filter)
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+				 SKF_AD_OFF + SKF_AD_PAY_OFFSET);
+	insns[len] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, UINT32_MAX);
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog))) {
+		if (errno == ENOMEM)
+			die("setsockopt(SO_ATTACH_FILTER, %lu loads): %s (raise net.core.optmem_max)",
+			    len, strerror(errno));
+		die_errno("setsockopt(SO_ATTACH_FILTER, %lu loads)", len);
+	}
+	free(insns);
+}
+
 /* Bind flow @idx's socket and, with -A/-P, connect it to its peer. */
 static int open_rx_socket(const struct opts *o, unsigned int idx)
 {
@@ -621,6 +664,8 @@ static int open_rx_socket(const struct opts *o, unsigned int idx)
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) &&
 	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz)))
 		die_errno("setsockopt(SO_RCVBUF)");
+	if (o->filter_len)
+		attach_slow_filter(fd, o->filter_len);
 	if (bind(fd, (struct sockaddr *)&ss, len))
 		die_errno("bind(%s port %u)", o->addr, port);
 	if (o->peer) {
@@ -1076,13 +1121,15 @@ static int do_recv(int argc, char **argv)
 	struct opts o;
 	unsigned int i;
 
-	parse_opts(argc, argv, "46a:p:f:c:t:n:r:m:C:A:P:R:s:Th", false, &o);
+	parse_opts(argc, argv, "46a:p:f:c:t:n:r:m:C:A:P:R:s:F:Th", false, &o);
 	if (!o.migrate_ms != !o.cpulist)
 		die("-m and -C must be given together");
 	if (!o.peer != !o.src_port)
 		die("-A and -P must be given together");
 	if (o.readers && o.cpu >= 0)
 		die("-R and -c are mutually exclusive");
+	if (o.filter_len && o.tcp)
+		die("-F is for UDP sockets, not -T");
 
 	st.expected = o.count;
 	st.nflows = o.nflows;
@@ -1278,6 +1325,7 @@ static int open_tx_socket(const struct opts *o, unsigned int i)
 
 static int do_send(int argc, char **argv)
 {
+	struct sigaction sa = { .sa_handler = on_signal };
 	ull sent = 0, retries = 0, k, limit;
 	unsigned long b, pause_us;
 	uint64_t end = 0;
@@ -1301,12 +1349,17 @@ static int do_send(int argc, char **argv)
 
 	/* u32 sequence numbers: "unlimited" ends where they would wrap */
 	limit = o.count ? o.count : SEQ_SPACE;
-	if (o.duration_ms)
+	if (o.duration_ms) {
 		end = now_ms() + o.duration_ms;
+		/* -D: a signal ends the run like the deadline */
+		if (sigaction(SIGINT, &sa, NULL) ||
+		    sigaction(SIGTERM, &sa, NULL))
+			die_errno("sigaction");
+	}
 
 	/* round-robin: BURST packets of each flow per round */
 	for (k = 0; k < limit; k += o.burst) {
-		if (end && now_ms() >= end)
+		if (end && (now_ms() >= end || stop_requested))
 			break;
 		for (i = 0; i < o.nflows; i++) {
 			uint32_t id = htonl(i);
