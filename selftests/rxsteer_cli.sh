@@ -586,12 +586,12 @@ fails "stats vrx when not attached" 1 "vrx: not attached" "${RX[@]}" -- stats vr
 ok "set backlog_limit while detached" "${RX[@]}" -- set vrx backlog_limit 600
 rxs_check "backlog_limit reads 600" is backlog_limit 600
 ok "show vrx detached" "${RX[@]}" -- show vrx
-rxs_check "show: vrx not attached, backlog_limit 600" \
-	grep -q '^vrx: not attached, backlog_limit 600$' "$rxs_tmp/out"
+rxs_check "show: vrx not attached, backlog_limit 600, flow_limit off" \
+	grep -q '^vrx: not attached, backlog_limit 600, flow_limit off$' "$rxs_tmp/out"
 ok "show --json vrx detached" "${RX[@]}" -- show --json vrx
 cp "$rxs_tmp/out" "$rxs_tmp/show-detached.json"
 pycheck "show --json: detached, no queues" "$rxs_tmp/show-detached.json" \
-	'd["devices"] == [{"name": "vrx", "attached": False, "backlog_limit": 600, "queues": []}]'
+	'd["devices"] == [{"name": "vrx", "attached": False, "backlog_limit": 600, "flow_limit": False, "queues": []}]'
 
 # Every JSON output through python3 -m json.tool, then the checks above.
 rx_shell_end
