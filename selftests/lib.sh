@@ -178,6 +178,32 @@ rxs_require_tracefs()
 	rxs_tracefs || rxs_skip_all "no tracefs at $RXS_TRACEFS"
 }
 
+# rxs_trace_end: rxsteer's trace events off, tracing off, ring emptied.
+rxs_trace_end()
+{
+	echo 0 > "$RXS_TRACEFS/events/rxsteer/enable" 2>/dev/null
+	echo 0 > "$RXS_TRACEFS/tracing_on"
+	echo > "$RXS_TRACEFS/trace"
+}
+
+# rxs_trace_restore_at_exit: for a test that traces (and may resize the
+# ring): at exit, rxs_trace_end, then the ring's size and tracing_on as
+# they were.
+rxs_trace_restore_at_exit()
+{
+	# Reads "7 (expanded: 1408)" before the buffer was first used.
+	rxs_trace_size=$(sed 's/.*expanded: \([0-9]*\).*/\1/' \
+		"$RXS_TRACEFS/buffer_size_kb")
+	rxs_on_cleanup rxs_trace_restore
+}
+
+rxs_trace_restore()
+{
+	rxs_trace_end
+	echo "$rxs_trace_size" > "$RXS_TRACEFS/buffer_size_kb"
+	echo 1 > "$RXS_TRACEFS/tracing_on"
+}
+
 # Kernel log: remember where this test starts, and check what it added.
 rxs_dmesg_mark()
 {

@@ -54,9 +54,8 @@ rxs_require_ko
 rxs_require_cpus 3
 [ -x "$RXS_FLOWS" ] || rxs_skip_all "rxs_flows not built (make -C selftests)"
 
-tr=/sys/kernel/tracing
-[ -d "$tr/events" ] || mount -t tracefs nodev "$tr" 2>/dev/null
-[ -d "$tr/events" ] || rxs_skip_all "no tracefs at $tr"
+rxs_require_tracefs
+tr=$RXS_TRACEFS
 
 echo "TAP version 13"
 rxs_dmesg_mark
@@ -103,20 +102,7 @@ rxs_check "rxs_drop knows reason flow_limit" \
 	grep -q '"flow_limit"' "$tr/events/rxsteer/rxs_drop/format"
 
 # 2. Traffic: a heavy flow and four light ones, all to CPU $target.
-trace_end()
-{
-	echo 0 > "$tr/events/rxsteer/enable" 2>/dev/null
-	echo 0 > "$tr/tracing_on"
-	echo > "$tr/trace"
-}
-trace_old_size=$(sed 's/.*expanded: \([0-9]*\).*/\1/' "$tr/buffer_size_kb")
-trace_cleanup()
-{
-	trace_end
-	echo "$trace_old_size" > "$tr/buffer_size_kb"
-	echo 1 > "$tr/tracing_on"
-}
-rxs_on_cleanup trace_cleanup
+rxs_trace_restore_at_exit
 # Per CPU; the heavy flow's events are all on CPU 0: an rxs_steer (about
 # 40 bytes) per packet and an rxs_drop (about 32) per drop, for at most
 # HMAX_ON heavy packets.
@@ -304,7 +290,7 @@ check_mix()
 }
 
 # 2a. On: the heavy flow's excess goes, the light flows lose nothing.
-trace_end
+rxs_trace_end
 echo 1 > "$tr/events/rxsteer/rxs_drop/enable"
 echo 1 > "$tr/events/rxsteer/rxs_steer/enable"
 echo 1 > "$tr/tracing_on"
@@ -329,7 +315,7 @@ awk '{
 	print "events", ev + 0
 	for (h in n) print "hash", h, n[h], d[h] + 0
 }' "$tr/trace" > "$rxs_tmp/on.hashes"
-trace_end
+rxs_trace_end
 ev=$(awk '$1 == "events" { print $2 }' "$rxs_tmp/on.hashes")
 steered=$(awk '$1 == "hash" { n += $3 } END { print n + 0 }' "$rxs_tmp/on.hashes")
 rxs_log "flow_limit 1: $ev rxs_drop reason=flow_limit events, $steered rxs_steer"

@@ -36,21 +36,7 @@ rxs_write "$d/enabled" 1 >/dev/null || rxs_skip_all "cannot attach"
 rxs_write "$d/rx-0/cpus_list" "$readers" >/dev/null
 rxs_write "$d/backlog_limit" 100000 >/dev/null
 
-trace_end()
-{
-	echo 0 > "$tr/events/rxsteer/enable" 2>/dev/null
-	echo 0 > "$tr/tracing_on"
-	echo > "$tr/trace"
-}
-# Reads "7 (expanded: 1408)" before the buffer was first used.
-trace_old_size=$(sed 's/.*expanded: \([0-9]*\).*/\1/' "$tr/buffer_size_kb")
-trace_cleanup()
-{
-	trace_end
-	echo "$trace_old_size" > "$tr/buffer_size_kb"
-	echo 1 > "$tr/tracing_on"
-}
-rxs_on_cleanup trace_cleanup
+rxs_trace_restore_at_exit
 
 # trace_run EVENTS CMD...: trace EVENTS (under events/rxsteer/) while CMD
 # runs, and one second more so that packets still in flight are traced
@@ -59,7 +45,7 @@ rxs_on_cleanup trace_cleanup
 trace_run()
 {
 	local ev
-	trace_end
+	rxs_trace_end
 	for ev in $1; do
 		echo 1 > "$tr/events/rxsteer/$ev/enable"
 	done
@@ -69,7 +55,7 @@ trace_run()
 	sleep 1
 	echo 0 > "$tr/tracing_on"
 	cat "$tr/trace" > "$rxs_tmp/trace"
-	trace_end
+	rxs_trace_end
 }
 
 echo 8192 > "$tr/buffer_size_kb"
