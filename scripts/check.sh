@@ -120,15 +120,24 @@ for lane in $lanes; do
 	f=$(grep -cE '^not ok [0-9]+ ' "$tap")
 	p=$((p - s))
 	planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$tap" | head -n 1)
+	why=
 	if [ -z "$planned" ] || [ $((p + s + f)) -ne "$planned" ]; then
-		note "lane $lane: VM run incomplete (rc=$rc), see $tap"
-		f=$((f + 1))
+		why="VM run incomplete (rc=$rc)"
 	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		note "lane $lane: VM exited $rc"
+		why="VM exited $rc"
+	fi
+	if [ -n "$why" ]; then
+		note "lane $lane: $why, see $tap"
 		f=$((f + 1))
 	fi
 	sub=$(grep -E '^# (not )?ok [0-9]+ ' "$tap" | grep -vc ' # SKIP')
 	summary+="$lane ($kver): $p passed, $f failed, $s skipped ($sub subtests, $((t1 - t0)) s)"$'\n'
+	if [ -n "$why" ]; then
+		# CI shows the end of the output: say there why, with the
+		# last lines the VM printed.
+		summary+="  $why; the VM's last lines:"$'\n'
+		summary+=$(tail -n 8 "$tap" | cut -c 1-160 | sed 's/^/    /')$'\n'
+	fi
 	tot_pass=$((tot_pass + p)) tot_fail=$((tot_fail + f)) tot_skip=$((tot_skip + s))
 	[ "$f" -eq 0 ] || fail=1
 done
