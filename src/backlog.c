@@ -34,9 +34,23 @@
  * packets of every arrival CPU that fill that backlog, and the queue lock
  * the enqueue takes anyway guards it. It is allocated once, for every
  * possible CPU, at init: 4 KB per CPU is too much for module per-CPU space.
+ *
+ * Linger (module parameter poll_linger_us, 0 = off): a poll that empties
+ * its backlog does not end the busy period at once. It arms a timer pinned
+ * to its CPU and keeps kick_pending set, so that packets queued meanwhile
+ * need no IPI; the timer polls again, and only a poll that finds the
+ * backlog empty a second time in a row clears kick_pending. Under a steady
+ * stream the target polls itself every poll_linger_us with local timer
+ * interrupts instead of being sent an IPI per busy period, at the price of
+ * up to poll_linger_us of extra latency for a packet that arrives while it
+ * lingers, and one timer interrupt per busy period when traffic stops. The
+ * kernel's gro_flush_timeout with napi_defer_hard_irqs does the same for a
+ * NIC's interrupts.
  */
 
 #include <linux/cpuhotplug.h>
+#include <linux/hrtimer.h>
+#include <linux/moduleparam.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
@@ -52,11 +66,13 @@ struct rxs_cpu {
 	/* Target side: filled by any CPU, drained by this CPU's poll. */
 	struct sk_buff_head queue;	/* its lock guards the fields below */
 	bool kick_pending;
+	bool lingering;			/* emptied once, the linger timer runs */
 	u32 tail;			/* packets ever queued */
 	u32 purged;			/* packets ever dropped by a purge */
 	u32 head;			/* packets ever dequeued by the poll */
 	struct rxs_flow_limit *fl;	/* in rxs_flow_limits; under the lock */
 	struct napi_struct napi;
+	struct hrtimer linger_timer;
 #ifdef CONFIG_PREEMPT_RT
 	struct work_struct kick_work;
 #else
@@ -81,6 +97,32 @@ struct rxs_flow_limit_slot {
 } ____cacheline_aligned_in_smp;
 
 static struct rxs_flow_limit_slot *rxs_flow_limits;
+
+static unsigned int poll_linger_us;
+
+static int rxs_param_set_poll_linger(const char *val,
+				     const struct kernel_param *kp)
+{
+	unsigned int v;
+	int err = kstrtouint(val, 0, &v);
+
+	if (err)
+		return err;
+	if (v > RXS_POLL_LINGER_MAX_US)
+		return -ERANGE;
+	WRITE_ONCE(*(unsigned int *)kp->arg, v);
+	return 0;
+}
+
+static const struct kernel_param_ops rxs_param_poll_linger_ops = {
+	.set = rxs_param_set_poll_linger,
+	.get = param_get_uint,
+};
+
+module_param_cb(poll_linger_us, &rxs_param_poll_linger_ops, &poll_linger_us,
+		0644);
+MODULE_PARM_DESC(poll_linger_us,
+		 "After a backlog poll empties its queue, poll again after this long before waiting for an IPI, 0..1000 microseconds (default 0: off)");
 static struct net_device *rxs_napi_dev;
 static int rxs_cpuhp_state;
 
@@ -169,6 +211,16 @@ static void rxs_backlog_kick_sync(void)
 }
 #endif
 
+/* Linger timer, on the backlog's CPU: poll again, no IPI needed. */
+static enum hrtimer_restart rxs_backlog_linger_end(struct hrtimer *t)
+{
+	struct rxs_cpu *rc = container_of(t, struct rxs_cpu, linger_timer);
+
+	rxs_stat_inc(RXS_STAT_LINGER_POLLS);
+	napi_schedule(&rc->napi);
+	return HRTIMER_NORESTART;
+}
+
 static int rxs_backlog_poll(struct napi_struct *napi, int budget)
 {
 	struct rxs_cpu *rc = container_of(napi, struct rxs_cpu, napi);
@@ -178,16 +230,31 @@ static int rxs_backlog_poll(struct napi_struct *napi, int budget)
 	while (work < budget) {
 		struct sk_buff_head batch;
 		struct sk_buff *skb;
+		unsigned int linger;
 
 		__skb_queue_head_init(&batch);
 		spin_lock(&rc->queue.lock);
 		if (skb_queue_empty(&rc->queue)) {
+			linger = READ_ONCE(poll_linger_us);
+			if (linger && !rc->lingering && rc->kick_pending) {
+				/* Enqueuers still need no kick: see the top. */
+				rc->lingering = true;
+				spin_unlock(&rc->queue.lock);
+				napi_complete_done(napi, work);
+				hrtimer_start(&rc->linger_timer,
+					      ns_to_ktime(linger * NSEC_PER_USEC),
+					      HRTIMER_MODE_REL_PINNED);
+				return work;
+			}
 			/* The next enqueuer kicks us again. */
 			rc->kick_pending = false;
+			rc->lingering = false;
 			spin_unlock(&rc->queue.lock);
 			napi_complete_done(napi, work);
 			return work;
 		}
+		/* Work found: the next empty queue lingers again. */
+		rc->lingering = false;
 		while (work + skb_queue_len(&batch) < budget &&
 		       (skb = __skb_dequeue(&rc->queue)))
 			__skb_queue_tail(&batch, skb);
@@ -402,6 +469,7 @@ static int rxs_backlog_cpu_dead(unsigned int dead)
 	n = skb_queue_len(&moved);
 	WRITE_ONCE(rc->purged, rc->purged + n);
 	rc->kick_pending = false;
+	rc->lingering = false;
 	spin_unlock(&rc->queue.lock);
 	if (n) {
 		spin_lock(&dst->queue.lock);
@@ -429,6 +497,8 @@ static void rxs_backlog_napi_del(void)
 
 		napi_disable(&rc->kick_napi);
 		napi_disable(&rc->napi);
+		/* Its napi_schedule() finds the NAPI disabled: a no-op. */
+		hrtimer_cancel(&rc->linger_timer);
 	}
 	rxs_backlog_kick_sync();
 
@@ -470,6 +540,9 @@ int rxs_backlog_init(void)
 		rc->cpu = cpu;
 		rc->fl = &rxs_flow_limits[cpu].fl;
 		rxs_backlog_kick_init(rc);
+		hrtimer_init(&rc->linger_timer, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_REL_PINNED);
+		rc->linger_timer.function = rxs_backlog_linger_end;
 		netif_napi_add(rxs_napi_dev, &rc->napi, rxs_backlog_poll);
 		netif_napi_add(rxs_napi_dev, &rc->kick_napi,
 			       rxs_backlog_kick_poll);

@@ -38,6 +38,7 @@ const char *const rxs_stat_names[RXS_STAT_NR] = {
 	[RXS_STAT_PROBE_STORE]		= "probe_store",
 	[RXS_STAT_HOTPLUG_MOVED]	= "hotplug_moved",
 	[RXS_STAT_DROP_FLOW_LIMIT]	= "drop_flow_limit",
+	[RXS_STAT_LINGER_POLLS]		= "linger_polls",
 };
 
 /**

@@ -22,6 +22,9 @@
 #define RXS_BACKLOG_LIMIT_DEFAULT	1000
 #define RXS_BACKLOG_LIMIT_MAX		(1024U * 1024U)
 
+/* Upper bound of the poll_linger_us module parameter. */
+#define RXS_POLL_LINGER_MAX_US		1000
+
 /* Per-CPU event counters; see Documentation/sysfs-abi.rst. */
 enum rxs_stat {
 	RXS_STAT_STEERED_OUT,
@@ -47,6 +50,7 @@ enum rxs_stat {
 	RXS_STAT_PROBE_STORE,
 	RXS_STAT_HOTPLUG_MOVED,
 	RXS_STAT_DROP_FLOW_LIMIT,
+	RXS_STAT_LINGER_POLLS,
 	RXS_STAT_NR
 };
 
