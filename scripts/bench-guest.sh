@@ -35,7 +35,7 @@ KO=${RXSTEER_KO:-$top/build/$(uname -r)/rxsteer.ko}
 LOAD=${RXS_LOAD:-$top/tools/bench/rxs_load}
 
 ALL_SCEN="S1sat S1half S2 S3 S3t S4 S5a S5b S6"
-ALL_MODES="none krps krfs xdp rxrps rxrfs"
+ALL_MODES="none krps krfs xdp rxrps rxrpsl rxrfs"
 QUICK_SCEN="S1sat S1half S2 S6"
 reps=5
 scen=$ALL_SCEN
@@ -64,6 +64,7 @@ OTHERS_HEX=$(printf '%x' $(( (1 << NCPU) - 2 )))
 SOCK_ENTRIES=32768		# RFS tables, both kernels' and rxsteer's
 FLOW_CNT=32768
 BACKLOG=10000			# netdev_max_backlog and rxsteer backlog_limit
+LINGER=50			# poll_linger_us of mode rxrpsl
 NS_TX=rxsb-tx
 NS_RX=rxsb-rx
 TX4=198.51.100.1
@@ -279,8 +280,12 @@ mode_setup()
 			echo "xdp-bench redirect-cpu did not attach: $(grep -v '^ *$' "$tmp/xdp.log" | tail -n 2 | tr '\n' ' ')"
 			return 1
 		fi ;;
-	rxrps|rxrfs)
-		insmod "$KO" backlog_limit=$BACKLOG || { echo "insmod failed"; return 1; }
+	rxrps|rxrpsl|rxrfs)
+		args=""
+		[ "$mode" = rxrpsl ] && args="poll_linger_us=$LINGER"
+		# shellcheck disable=SC2086
+		insmod "$KO" backlog_limit=$BACKLOG $args ||
+			{ echo "insmod failed"; return 1; }
 		put $RXS/enabled 1 && put $RXS/rx-0/cpus_list "$S_MASK" ||
 			{ echo "rxsteer attach failed"; return 1; }
 		if [ "$mode" = rxrfs ]; then
@@ -302,7 +307,7 @@ mode_teardown()
 	xdp)
 		xdp_stop
 		xdp_attached && ip -n "$NS_RX" link set vrx xdp off ;;
-	rxrps|rxrfs)
+	rxrps|rxrpsl|rxrfs)
 		[ -d /sys/kernel/rxsteer ] && put /sys/kernel/rxsteer/sock_flow_entries 0
 		[ -d /sys/module/rxsteer ] && rmmod rxsteer ;;
 	esac
@@ -420,9 +425,9 @@ meta()
 {
 	local xdpv s
 	xdpv=$(dpkg-query -W -f='xdp-tools ${Version}' xdp-tools 2>/dev/null)
-	printf '@@rxsbench-meta {"kernel":"%s","cpus":%d,"arrival_cpu":%d,"reader_cpus":"%s","reps":%d,"warmup_ms":%d,"duration_ms":%d,"quick":%d,"scenarios":"%s","modes":"%s","sock_flow_entries":%d,"flow_cnt":%d,"backlog":%d,"xdp_bench":"%s","rxsteer":"%s","date":"%s"}\n' \
+	printf '@@rxsbench-meta {"kernel":"%s","cpus":%d,"arrival_cpu":%d,"reader_cpus":"%s","reps":%d,"warmup_ms":%d,"duration_ms":%d,"quick":%d,"scenarios":"%s","modes":"%s","sock_flow_entries":%d,"flow_cnt":%d,"backlog":%d,"poll_linger_us":%d,"xdp_bench":"%s","rxsteer":"%s","date":"%s"}\n' \
 		"$(uname -r)" "$NCPU" "$ARR" "$OTHERS" "$reps" "$warm" "$dur" \
-		"$quick" "$scen" "$modes" "$SOCK_ENTRIES" "$FLOW_CNT" "$BACKLOG" \
+		"$quick" "$scen" "$modes" "$SOCK_ENTRIES" "$FLOW_CNT" "$BACKLOG" "$LINGER" \
 		"$(json_str "$xdpv")" "$(modinfo -F version "$KO" 2>/dev/null)" \
 		"$(date -u +%FT%TZ)"
 	for s in $ALL_SCEN; do

@@ -202,6 +202,10 @@ def build(files, meta):
     rec["ipi_tlb"] = di.get("TLB", 0)
     rec["ipi_cal_per_kpkt"] = round(1000.0 * rec["ipi_cal"] / pkts, 3) if pkts else None
     rec["ipi_res_per_kpkt"] = round(1000.0 * rec["ipi_res"] / pkts, 3) if pkts else None
+    # local timer interrupts: where rxsteer's poll_linger_us replaces
+    # IPIs by timers, the table shows what it costs
+    rec["irq_loc"] = di.get("LOC", 0)
+    rec["irq_loc_per_kpkt"] = round(1000.0 * rec["irq_loc"] / pkts, 3) if pkts else None
 
     sn0 = softnet(f0.get("/proc/net/softnet_stat", ""))
     sn1 = softnet(f1.get("/proc/net/softnet_stat", ""))

@@ -31,9 +31,10 @@ MODE_NAMES = {
     "krfs": "kernel RFS",
     "xdp": "XDP cpumap",
     "rxrps": "rxsteer RPS",
+    "rxrpsl": "rxsteer RPS, linger",
     "rxrfs": "rxsteer RFS",
 }
-MODE_ORDER = ["none", "krps", "krfs", "xdp", "rxrps", "rxrfs"]
+MODE_ORDER = ["none", "krps", "krfs", "xdp", "rxrps", "rxrpsl", "rxrfs"]
 BASELINE = "krps"
 VARIATION_FLAG = 0.10
 
@@ -142,6 +143,7 @@ def aggregate(scen, recs):
                 "locality": stats([r.get("locality") for r in ok]),
                 "ipi_cal_per_kpkt": stats([r.get("ipi_cal_per_kpkt") for r in ok]),
                 "ipi_res_per_kpkt": stats([r.get("ipi_res_per_kpkt") for r in ok]),
+                "irq_loc_per_kpkt": stats([r.get("irq_loc_per_kpkt") for r in ok]),
                 "steer_ipi_per_kpkt": stats([r.get("steer_ipi_per_kpkt") for r in ok]),
                 "drop_ratio": stats([r.get("drop_ratio") for r in ok]),
                 "drops_run": stats([r.get("drops_run") for r in ok]),
@@ -197,31 +199,44 @@ def targets(summary):
                     "detail": detail})
 
     s1 = summary.get("S1sat", {})
-    r = med(s1.get("rxrps"), "ratio_to_kernel_rps")
-    if r is None:
-        add("S1: rxsteer RPS throughput >= 1.10x kernel RPS", None, "S1sat not run")
-    else:
-        add("S1: rxsteer RPS throughput >= 1.10x kernel RPS", r >= 1.10,
-            "median %.3fx%s" % (r, "" if r >= 1.10 else
-                                ", short by %.3f (%.1f%%)" % (1.10 - r, 100 * (1.10 - r) / 1.10)))
-    a = med(s1.get("rxrps"), "ipi_cal_per_kpkt")
-    b = med(s1.get("krps"), "ipi_cal_per_kpkt")
-    name = "S1 saturation: IPIs per packet <= half of kernel RPS's"
-    if a is None or b is None:
-        add(name, None, "S1sat not run")
-    else:
+    for m in ("rxrps", "rxrpsl"):
+        who = MODE_NAMES[m]
+        if m == "rxrpsl" and m not in s1:
+            continue
+        name = "S1: %s throughput >= 1.10x kernel RPS" % who
+        r = med(s1.get(m), "ratio_to_kernel_rps")
+        if r is None:
+            add(name, None, "S1sat not run")
+        else:
+            add(name, r >= 1.10,
+                "median %.3fx%s" % (r, "" if r >= 1.10 else
+                                    ", short by %.3f (%.1f%%)" % (1.10 - r, 100 * (1.10 - r) / 1.10)))
+    for m in ("rxrps", "rxrpsl"):
+        who = MODE_NAMES[m]
+        if m == "rxrpsl" and m not in s1:
+            continue
+        a = med(s1.get(m), "ipi_cal_per_kpkt")
+        b = med(s1.get("krps"), "ipi_cal_per_kpkt")
+        name = "S1 saturation: %s IPIs per packet <= half of kernel RPS's" % who
+        if a is None or b is None:
+            add(name, None, "S1sat not run")
+            continue
         lim = b / 2
-        d = ("/proc/interrupts CAL per 1000 packets: rxsteer RPS %.1f, kernel "
+        d = ("/proc/interrupts CAL per 1000 packets: %s %.1f, kernel "
              "RPS %.1f (limit %.1f)%s" % (
-                 a, b, lim, "" if a <= lim else
+                 who, a, b, lim, "" if a <= lim else
                  ", over by %.1f (%.0f%%)" % (a - lim, 100 * (a - lim) / lim if lim else 0)))
-        sa = med(s1.get("rxrps"), "steer_ipi_per_kpkt")
+        sa = med(s1.get(m), "steer_ipi_per_kpkt")
         sb = med(s1.get("krps"), "steer_ipi_per_kpkt")
         if sa is not None and sb is not None:
             d += ("; steering IPIs alone (rxsteer ipi_recv, kernel softnet "
                   "received_rps): %.1f vs %.1f, %s" % (
                       sa, sb, "within half" if sa <= sb / 2 else
                       "%.2fx kernel RPS's" % (sa / sb) if sb else "kernel RPS sent none"))
+        la = med(s1.get(m), "irq_loc_per_kpkt")
+        lb = med(s1.get("krps"), "irq_loc_per_kpkt")
+        if la is not None and lb is not None:
+            d += "; local timer interrupts (LOC): %.1f vs %.1f" % (la, lb)
         add(name, a <= lim, d)
     s2 = summary.get("S2", {})
     a = med(s2.get("rxrfs"), "locality")
@@ -285,15 +300,18 @@ def markdown(meta, scen, summary, base, tg, cost, host):
     L.append("")
     L.append("Rate: median packets (S2: transactions, S3t/S4: 1000 B records) "
              "per second. xkRPS: rate / kernel RPS's in the same repetition, "
-             "median [min–max]. IPI/1k: function-call (CAL) and reschedule (RES) "
-             "interrupts from /proc/interrupts, and the steering's own IPIs "
-             "(kernel: softnet received_rps; rxsteer: ipi_recv), per 1000 "
-             "packets received on vrx. Drops: share of "
+             "median [min–max]. IRQ/1k: function-call (CAL) and reschedule (RES) "
+             "interrupts from /proc/interrupts, the steering's own IPIs "
+             "(kernel: softnet received_rps; rxsteer: ipi_recv), and local "
+             "timer interrupts (LOC), per 1000 "
+             "packets received on vrx. rxsteer RPS, linger: rxsteer RPS with "
+             "poll_linger_us %s. Drops: share of "
              "UDP datagrams sent and never read. Reord: sequence inversions / "
              "TcpExtTCPOFOQueue, summed over repetitions. softnet: "
-             "dropped / time_squeeze / received_rps deltas, medians.")
+             "dropped / time_squeeze / received_rps deltas, medians."
+             % meta.get("poll_linger_us", "?"))
     L.append("")
-    L.append("| scen | mode | rate | xkRPS | locality % | IPI/1k CAL/RES/steer | "
+    L.append("| scen | mode | rate | xkRPS | locality % | IRQ/1k CAL/RES/steer/LOC | "
              "drops % | reord | softnet | notes |")
     L.append("|---|---|---|---|---|---|---|---|---|---|")
     for sc, modes in summary.items():
@@ -323,11 +341,13 @@ def markdown(meta, scen, summary, base, tg, cost, host):
                 notes.append("%.3fx no steering" % s["ratio_to_no_steering"]["median"])
             ipi = "-"
             if s["ipi_cal_per_kpkt"]:
-                ipi = "%.1f / %.1f / %s" % (
+                ipi = "%.1f / %.1f / %s / %s" % (
                     s["ipi_cal_per_kpkt"]["median"],
                     s["ipi_res_per_kpkt"]["median"],
                     "%.1f" % s["steer_ipi_per_kpkt"]["median"]
-                    if s["steer_ipi_per_kpkt"] else "-")
+                    if s["steer_ipi_per_kpkt"] else "-",
+                    "%.1f" % s["irq_loc_per_kpkt"]["median"]
+                    if s.get("irq_loc_per_kpkt") else "-")
             sn = "-"
             if s["softnet_dropped"]:
                 sn = "%d / %d / %d" % (s["softnet_dropped"]["median"],
