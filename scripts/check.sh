@@ -110,7 +110,8 @@ for lane in $lanes; do
 	note "lane $lane: booting $kver with $cpus vCPUs (TCG)"
 	t0=$(date +%s)
 	tap=$logdir/$kver.tap
-	scripts/vm-run.sh -k "$kver" -c "$cpus" -m "$mem" -t "$tmo" -- \
+	klog=$logdir/$kver.dmesg
+	scripts/vm-run.sh -k "$kver" -c "$cpus" -m "$mem" -t "$tmo" -K "$klog" -- \
 		"cd '$top/selftests' && RXS_TEST_TIMEOUT='${RXS_TEST_TIMEOUT:-}' RXSTEER_KO='$top/build/$kver/rxsteer.ko' ./run_tests.sh ${RXS_TESTS:-}" \
 		| tee "$tap"
 	rc=${PIPESTATUS[0]}
@@ -137,6 +138,8 @@ for lane in $lanes; do
 		# last lines the VM printed.
 		summary+="  $why; the VM's last lines:"$'\n'
 		summary+=$(tail -n 8 "$tap" | cut -c 1-160 | sed 's/^/    /')$'\n'
+		summary+="  the guest kernel's last lines ($klog):"$'\n'
+		summary+=$(tail -n 8 "$klog" 2>/dev/null | cut -c 1-160 | sed 's/^/    /')$'\n'
 	fi
 	tot_pass=$((tot_pass + p)) tot_fail=$((tot_fail + f)) tot_skip=$((tot_skip + s))
 	[ "$f" -eq 0 ] || fail=1

@@ -17,6 +17,11 @@
 #       the VM is killed, a message says so, and the exit status is 124
 #   --kvm  use KVM; the default is TCG, since on these machines /dev/kvm
 #       exists but a KVM guest hangs
+#   -v  the guest kernel's console messages too (vng --verbose), mixed
+#       into the output: to see why a guest hangs
+#   -K FILE  follow the guest's kernel log into FILE on the host (dmesg -w
+#       in the guest, FILE's directory shared read-write): what the
+#       kernel said up to the moment a guest hung or was killed
 #
 # The exit status is the command's.
 
@@ -28,6 +33,8 @@ cpus=3
 mem=1G
 tmo=1200
 accel=--disable-kvm
+verbose=""
+klog=""
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -36,12 +43,23 @@ while [ $# -gt 0 ]; do
 	-m) mem=$2; shift 2 ;;
 	-t) tmo=$2; shift 2 ;;
 	--kvm) accel=""; shift ;;
+	-v) verbose=--verbose; shift ;;
+	-K) klog=$2; shift 2 ;;
 	--) shift; break ;;
-	-h|--help) sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) break ;;
 	esac
 done
 [ $# -ge 1 ] || { echo "vm-run: no command given" >&2; exit 2; }
+cmd="$*"
+rwdir=()
+if [ -n "$klog" ]; then
+	klog=$(realpath -m "$klog")
+	mkdir -p "$(dirname "$klog")" && : >"$klog" ||
+		{ echo "vm-run: cannot write $klog" >&2; exit 2; }
+	rwdir=(--rwdir "$(dirname "$klog")")
+	cmd="(dmesg -w >'$klog' 2>&1 &); $cmd"
+fi
 
 case "$kver" in
 6.1|6.12|6.12-rt|debug) kver=$("$here/kernels.sh" "$kver") ;;
@@ -63,8 +81,8 @@ pidfile=$(mktemp)
 trap 'rm -f "$pidfile"' EXIT
 (
 	setsid -w sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" \
-		vng --run "$image" $accel --cpus "$cpus" --memory "$mem" \
-		--exec "$*" </dev/null 2>&1 | cat
+		vng --run "$image" $accel $verbose "${rwdir[@]}" --cpus "$cpus" \
+		--memory "$mem" --exec "$cmd" </dev/null 2>&1 | cat
 	exit "${PIPESTATUS[0]}"
 ) &
 pid=$!

@@ -34,7 +34,7 @@ kmemleak=/sys/kernel/debug/kmemleak
 [ -w "$kmemleak" ] || kmemleak=""
 # Leaks from boot are not ours.
 [ -n "$kmemleak" ] && echo clear >"$kmemleak"
-bad_re='WARNING:|BUG:|Oops|general protection|KASAN|UBSAN|kmemleak|lockdep|possible circular|possible recursive|inconsistent lock|suspicious RCU|rcu_sched detected stall|rcu: INFO|soft lockup|hung_task|blocked for more than|refcount_t|list_add corruption|list_del corruption|ODEBUG'
+bad_re='WARNING:|BUG:|Oops|general protection|KASAN|UBSAN|kmemleak|lockdep|possible circular|possible recursive|inconsistent lock|suspicious RCU|rcu_sched detected stall|rcu: INFO|soft lockup|hung_task|blocked for more than|refcount_t|list_add corruption|list_del corruption|ODEBUG|unregister_netdevice: waiting'
 
 # kernel_reports: new kernel log reports and kmemleak findings, "# "-prefixed.
 kernel_reports()
@@ -69,7 +69,9 @@ for t in "$@"; do
 	case $rc in
 	0) echo "ok $n selftests: rxsteer: $t" ;;
 	4) echo "ok $n selftests: rxsteer: $t # SKIP" ;;
-	124|137) echo "not ok $n selftests: rxsteer: $t # TIMEOUT $timeout seconds"
+	124|137) dmesg | tail -n +"$((log_start + 1))" | tail -n 20 |
+		sed 's/^/# kernel log: /'
+	   echo "not ok $n selftests: rxsteer: $t # TIMEOUT $timeout seconds"
 	   rc_all=1 ;;
 	*) echo "not ok $n selftests: rxsteer: $t # exit=$rc"
 	   rc_all=1 ;;
