@@ -4,8 +4,10 @@
 # CPU hotplug: an offline CPU is never chosen (its flows go to the next
 # online CPU of the mask) and is chosen again once back online; taking a
 # CPU offline and online again and again under a UDP flood, with RPS and
-# with RFS, loses nothing uncounted: sent = delivered + counted drops, and
-# what a dead CPU's backlog held is moved (hotplug_moved), not leaked.
+# with RFS, and with RFS and poll_linger_us (a dead CPU's linger timer is
+# migrated and must find nothing to do), loses nothing uncounted: sent =
+# delivered + counted drops, and what a dead CPU's backlog held is moved
+# (hotplug_moved), not leaked.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -64,8 +66,15 @@ cycle()
 		echo 1 > "$online"
 	done
 }
-for mode in RPS RFS; do
-	if [ $mode = RFS ]; then
+linger=/sys/module/rxsteer/parameters/poll_linger_us
+for mode in RPS RFS RFS+linger; do
+	if [ $mode = RFS+linger ]; then
+		if ! [ -w $linger ]; then
+			rxs_skip "$mode: sent = delivered + counted drops across hotplug" "no poll_linger_us"
+			continue
+		fi
+		echo 1000 > $linger
+	elif [ $mode = RFS ]; then
 		RXS_NS="" rxs_write /sys/kernel/rxsteer/sock_flow_entries 4096 >/dev/null
 		rxs_write "$d/rx-0/flow_cnt" 4096 >/dev/null
 	fi
@@ -88,5 +97,6 @@ for mode in RPS RFS; do
 	rxs_check "$mode: nothing left in any backlog" \
 		test "$(awk 'NR > 1 { n += $NF } END { print n + 0 }' /proc/net/rxsteer_stat)" = 0
 done
+[ -w $linger ] && rxs_log "linger polls: $(rxs_stat_total linger_polls)"
 rxs_dmesg_check
 rxs_finish
