@@ -25,7 +25,11 @@
 #
 # Usage: bench-guest.sh [--quick] [--reps N] [--scenarios "S1sat S2 ..."]
 #                       [--modes "none krps ..."] [--warmup MS]
-#                       [--duration MS]
+#                       [--duration MS] [--profile]
+#
+# --profile: perf record (cpu-clock, every CPU) over each cell's measured
+# window; prints "# profile" lines, the top kernel symbols on the arrival
+# CPU and on the others. It perturbs the rates: a separate run.
 # Environment: RXSTEER_KO (the module), RXS_LOAD (the load tool).
 
 set -u
@@ -43,6 +47,7 @@ modes=$ALL_MODES
 warm=1000
 dur=2500
 quick=0
+profile=0
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -52,6 +57,7 @@ while [ $# -gt 0 ]; do
 	--modes) modes=$2; shift 2 ;;
 	--warmup) warm=$2; shift 2 ;;
 	--duration) dur=$2; shift 2 ;;
+	--profile) profile=1; shift ;;
 	*) echo "bench-guest: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -219,12 +225,15 @@ scen_params()
 	esac
 }
 
-# Modes per scenario: S5 is about RFS tables; kernel RPS is every
+# Modes per scenario: S5 is about RFS tables; rxsteer RPS with lingering
+# where rates, interrupts and latency tell its cost (S3, S3t and S4 are
+# about order, which lingering does not touch); kernel RPS is every
 # scenario's baseline.
 scen_modes()
 {
 	case "$1" in
 	S5a|S5b) echo "krps krfs rxrfs" ;;
+	S3|S3t|S4) echo "${ALL_MODES/ rxrpsl/}" ;;
 	*) echo "$ALL_MODES" ;;
 	esac
 }
@@ -338,7 +347,24 @@ run_traffic()
 	[ -n "$S_MIG" ] && sargs+=(-m "$S_MIG" -C "$S_READERS")
 	[ "$S_RATE" != 0 ] && cargs+=(-r "$S_RATE")
 
-	local ta tb tc
+	local ta tb tc ppid=""
+	if [ $profile = 1 ]; then
+		# From before the server starts to the client's end. perf
+		# takes seconds under TCG to start sampling every CPU; it
+		# starts its workload once it samples, and stops when the
+		# workload ends (a signal could come before its handler is
+		# set, and background jobs ignore SIGINT).
+		rm -f "$d/perf.on" "$d/perf.off"
+		perf record -q -e cpu-clock -F 999 -a -o "$d/perf.data" -- \
+			sh -c ': >"$0/perf.on"; while [ ! -e "$0/perf.off" ]; do sleep 0.1; done' \
+			"$d" >"$d/perf.log" 2>&1 &
+		ppid=$!
+		for i in $(seq 600); do
+			[ -e "$d/perf.on" ] && break
+			kill -0 "$ppid" 2>/dev/null || break
+			sleep 0.1
+		done
+	fi
 	ta=$(now_us)
 	nsx "$NS_RX" "$LOAD" server "${sargs[@]}" >"$d/server.json" \
 		2>"$d/server.err" &
@@ -350,6 +376,7 @@ run_traffic()
 	done
 	if [ ! -e "$d/ready" ]; then
 		echo "server did not start" >>"$d/server.err"
+		[ -n "$ppid" ] && : >"$d/perf.off" && wait "$ppid"
 		kill -KILL "$spid" 2>/dev/null
 		wait "$spid" 2>/dev/null
 		return 1
@@ -358,12 +385,38 @@ run_traffic()
 	nsx "$NS_TX" "$LOAD" client "${cargs[@]}" >"$d/client.json" \
 		2>"$d/client.err"
 	rc=$?
+	if [ -n "$ppid" ]; then
+		: >"$d/perf.off"
+		wait "$ppid"
+	fi
 	tc=$(now_us)
 	: >"$d/done"
 	[ $rc -eq 0 ] || kill -KILL "$spid" 2>/dev/null
 	wait "$spid" || rc=1
 	echo "server start $(secs "$ta" "$tb") client $(secs "$tb" "$tc") server end $(secs "$tc" "$(now_us)")" >"$d/timing"
 	return $rc
+}
+
+# profile_report NAME DIR: the top symbols of DIR/perf.data, on the
+# arrival CPU and on the others, as "# profile" lines. Before teardown:
+# the module's symbols are still in /proc/kallsyms.
+profile_report()
+{
+	local name=$1 d=$2 cpus
+	for cpus in "$ARR" "$OTHERS"; do
+		log "profile $name, CPU $cpus: top symbols, % of the samples not idle"
+		perf report -i "$d/perf.data" --stdio --no-children -q \
+			--sort sym --cpu "$cpus" 2>/dev/null |
+			awk 'NF && $1 ~ /%$/ { p = $1; sub(/%/, "", p)
+				if ($0 ~ /native_safe_halt|default_idle|cpuidle/) {
+					idle += p; next }
+				n++; pc[n] = p; $1 = ""; sym[n] = $0 }
+			     END { busy = 100 - idle
+				printf "#   idle %.1f%% of the samples\n", idle
+				for (i = 1; i <= n && i <= 25; i++)
+					printf "#   %6.2f%% %s\n", (busy > 0 ? 100 * pc[i] / busy : 0), sym[i] }'
+	done
+	rm -f "$d/perf.data"
 }
 
 # cell SCENARIO MODE REP ORDER
@@ -392,6 +445,7 @@ cell()
 		fi
 		t2=$(now_us)
 	fi
+	[ $profile = 1 ] && [ -s "$d/perf.data" ] && profile_report "$sc/$mode" "$d"
 	mode_teardown "$mode" >>"$d/setup.log" 2>&1
 	dirty=$(check_clean)
 	t3=$(now_us)

@@ -10,7 +10,7 @@
 # Usage: scripts/bench.sh [--quick] [-k KVER|LANE] [-c CPUS] [--reps N]
 #                         [--scenarios "S1sat S2 ..."] [--modes "none ..."]
 #                         [--warmup MS] [--duration MS] [--update-docs]
-#                         [--report-only]
+#                         [--report-only] [--profile]
 #
 #   --quick        1 repetition of S1sat, S1half, S2 and S6, short windows
 #                  (about 10 minutes); for development
@@ -20,6 +20,10 @@
 #                  (between its RESULTS markers)
 #   --report-only  no build, no VM: make the table again from the last
 #                  run's build/bench/console.log and cost.json
+#   --profile      perf record over each cell's window (installs
+#                  linux-perf); the top symbols per cell go to the
+#                  console ("# profile" lines). It slows the cells: use
+#                  it to explain a table, not to make one
 #
 # The default (5 repetitions of every scenario) takes 30 to 35 minutes on
 # an otherwise idle 2-core host under TCG (49 when other VMs share it).
@@ -35,6 +39,7 @@ lane=6.1
 cpus=4
 update_docs=0
 report_only=0
+profile=0
 gargs=()
 quick=0
 while [ $# -gt 0 ]; do
@@ -45,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--reps|--scenarios|--modes|--warmup|--duration)
 		gargs+=("$1" "$2"); shift 2 ;;
 	--update-docs) update_docs=1; shift ;;
+	--profile) profile=1; gargs+=(--profile); shift ;;
 	--report-only) report_only=1; shift ;;
 	-h|--help) sed -n '3,/^set -u/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'
 		exit 0 ;;
@@ -99,7 +105,9 @@ fi
 # benchmark's own (XDP tools for the cpumap mode, valgrind for the cost).
 scripts/install-deps.sh || { note "dependency installation failed"; exit 1; }
 missing=""
-for p in xdp-tools valgrind python3; do
+perf=""
+[ $profile = 1 ] && perf=linux-perf
+for p in xdp-tools valgrind python3 $perf; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 		grep -q 'install ok installed' || missing+=" $p"
 done

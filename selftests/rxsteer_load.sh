@@ -26,6 +26,8 @@ rxs_check "modinfo describes parameter attach" \
 	sh -c "modinfo -F parm '$RXS_KO' | grep -q '^attach:.\{10,\}'"
 rxs_check "modinfo describes parameter backlog_limit" \
 	sh -c "modinfo -F parm '$RXS_KO' | grep -q '^backlog_limit:.\{10,\}'"
+rxs_check "modinfo describes parameter poll_linger_us" \
+	sh -c "modinfo -F parm '$RXS_KO' | grep -q '^poll_linger_us:.\{10,\}'"
 
 rxs_check "insmod succeeds" rxs_load
 rxs_check "load logs one line" \
