@@ -25,7 +25,7 @@
 #                  console ("# profile" lines). It slows the cells: use
 #                  it to explain a table, not to make one
 #
-# The default (5 repetitions of every scenario) takes 30 to 35 minutes on
+# The default (5 repetitions of every scenario) takes about 36 minutes on
 # an otherwise idle 2-core host under TCG (49 when other VMs share it).
 # Exit status: 0 when the VM run completed.
 
