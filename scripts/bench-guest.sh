@@ -102,6 +102,19 @@ json_str() { printf '%s' "$1" | tr '\n\t' '  ' | sed 's/\\/\\\\/g; s/"/\\"/g'; }
 # /proc/net follows it, /sys does not)
 nsx() { local ns=$1; shift; nsenter --net=/run/netns/"$ns" "$@"; }
 
+# wait_file FILE PID TRIES PAUSE: until FILE exists, PID dies, or TRIES
+# pauses of PAUSE seconds have passed; true if FILE exists
+wait_file()
+{
+	local i
+	for i in $(seq "$3"); do
+		[ -e "$1" ] && return 0
+		kill -0 "$2" 2>/dev/null || break
+		sleep "$4"
+	done
+	[ -e "$1" ]
+}
+
 put() { echo "$2" > "$1"; }
 
 # xdp-bench detaches its program on SIGINT or SIGTERM (SIGINT is ignored
@@ -359,24 +372,17 @@ run_traffic()
 			sh -c ': >"$0/perf.on"; while [ ! -e "$0/perf.off" ]; do sleep 0.1; done' \
 			"$d" >"$d/perf.log" 2>&1 &
 		ppid=$!
-		for i in $(seq 600); do
-			[ -e "$d/perf.on" ] && break
-			kill -0 "$ppid" 2>/dev/null || break
-			sleep 0.1
-		done
+		wait_file "$d/perf.on" "$ppid" 600 0.1
 	fi
+	# ends perf's workload, so perf writes its data and exits
+	perf_stop() { [ -z "$ppid" ] || { : >"$d/perf.off"; wait "$ppid"; }; }
 	ta=$(now_us)
 	nsx "$NS_RX" "$LOAD" server "${sargs[@]}" >"$d/server.json" \
 		2>"$d/server.err" &
 	spid=$!
-	for i in $(seq 600); do
-		[ -e "$d/ready" ] && break
-		kill -0 "$spid" 2>/dev/null || break
-		sleep 0.05
-	done
-	if [ ! -e "$d/ready" ]; then
+	if ! wait_file "$d/ready" "$spid" 600 0.05; then
 		echo "server did not start" >>"$d/server.err"
-		[ -n "$ppid" ] && : >"$d/perf.off" && wait "$ppid"
+		perf_stop
 		kill -KILL "$spid" 2>/dev/null
 		wait "$spid" 2>/dev/null
 		return 1
@@ -385,10 +391,7 @@ run_traffic()
 	nsx "$NS_TX" "$LOAD" client "${cargs[@]}" >"$d/client.json" \
 		2>"$d/client.err"
 	rc=$?
-	if [ -n "$ppid" ]; then
-		: >"$d/perf.off"
-		wait "$ppid"
-	fi
+	perf_stop
 	tc=$(now_us)
 	: >"$d/done"
 	[ $rc -eq 0 ] || kill -KILL "$spid" 2>/dev/null
