@@ -57,7 +57,12 @@ if [ -n "$klog" ]; then
 	klog=$(realpath -m "$klog")
 	mkdir -p "$(dirname "$klog")" && : >"$klog" ||
 		{ echo "vm-run: cannot write $klog" >&2; exit 2; }
-	rwdir=(--rwdir "$(dirname "$klog")")
+	# GUEST=HOST form: with a bare host path, virtme checks the guest
+	# path relative to vng's working directory and refuses a directory
+	# outside its default overlays (/tmp, /home...), such as a clone in
+	# /check/... ("path must be defined inside a valid overlay").
+	klogdir=$(dirname "$klog")
+	rwdir=(--rwdir "$klogdir=$klogdir")
 	cmd="(dmesg -w >'$klog' 2>&1 &); $cmd"
 fi
 
