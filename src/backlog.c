@@ -123,6 +123,7 @@ module_param_cb(poll_linger_us, &rxs_param_poll_linger_ops, &poll_linger_us,
 		0644);
 MODULE_PARM_DESC(poll_linger_us,
 		 "After a backlog poll empties its queue, poll again after this long before waiting for an IPI, 0..1000 microseconds (default 0: off)");
+
 static struct net_device *rxs_napi_dev;
 static int rxs_cpuhp_state;
 
@@ -230,27 +231,25 @@ static int rxs_backlog_poll(struct napi_struct *napi, int budget)
 	while (work < budget) {
 		struct sk_buff_head batch;
 		struct sk_buff *skb;
-		unsigned int linger;
 
 		__skb_queue_head_init(&batch);
 		spin_lock(&rc->queue.lock);
 		if (skb_queue_empty(&rc->queue)) {
-			linger = READ_ONCE(poll_linger_us);
-			if (linger && !rc->lingering && rc->kick_pending) {
-				/* Enqueuers still need no kick: see the top. */
-				rc->lingering = true;
-				spin_unlock(&rc->queue.lock);
-				napi_complete_done(napi, work);
+			unsigned int linger = READ_ONCE(poll_linger_us);
+			/*
+			 * Linger once: enqueuers still need no kick (see the
+			 * top). Otherwise the next enqueuer kicks us again.
+			 */
+			bool arm = linger && !rc->lingering && rc->kick_pending;
+
+			rc->lingering = arm;
+			rc->kick_pending = arm;
+			spin_unlock(&rc->queue.lock);
+			napi_complete_done(napi, work);
+			if (arm)
 				hrtimer_start(&rc->linger_timer,
 					      ns_to_ktime(linger * NSEC_PER_USEC),
 					      HRTIMER_MODE_REL_PINNED);
-				return work;
-			}
-			/* The next enqueuer kicks us again. */
-			rc->kick_pending = false;
-			rc->lingering = false;
-			spin_unlock(&rc->queue.lock);
-			napi_complete_done(napi, work);
 			return work;
 		}
 		/* Work found: the next empty queue lingers again. */
