@@ -23,7 +23,8 @@ frag=$here/debug-kernel.config
 stamp=$tree/.rxsteer-stamp
 
 want_stamp() {
-	{ stat -c '%s %Y' "$tarball"; sha256sum <"$frag"; } | sha256sum | cut -d' ' -f1
+	{ stat -c '%s %Y' "$tarball"; cat "$frag" "$here/../selftests/config"; } |
+		sha256sum | cut -d' ' -f1
 }
 
 built() {
@@ -71,6 +72,14 @@ while IFS= read -r line; do
 		grep -qx "$line" .config || { echo "debug-kernel: $line did not stick" >&2; bad=1; }
 	fi
 done <"$frag"
+# Every option the selftests need (selftests/config) built in: the VM
+# that boots this tree (scripts/vm-run.sh --plain) has no modules for it.
+while IFS= read -r line; do
+	case "$line" in CONFIG_*=[ym]) ;; *) continue ;; esac
+	opt=${line%%=*}
+	grep -qx "$opt=y" .config ||
+		{ echo "debug-kernel: $opt (selftests/config) is not built in" >&2; bad=1; }
+done <"$here/../selftests/config"
 [ "$bad" = 0 ] || exit 1
 echo "debug-kernel: building in $tree (log: $tree/build.log)"
 make -j"${JOBS:-$(($(nproc) + 1))}" bzImage modules >build.log 2>&1 ||

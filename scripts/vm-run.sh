@@ -1,13 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Boot a Debian kernel (or the debug lane's) in a VM with virtme-ng and
-# run one command inside.
+# Boot a Debian kernel (or the debug lane's) in a VM with virtme-ng, or
+# with plain QEMU and scripts/vm-init.sh, and run one command inside.
 # The guest sees the host's root file system and the current directory, so
 # the module build and the selftests are visible at the same paths.
 #
 # Usage: scripts/vm-run.sh [-k KVER|LANE] [-c CPUS] [-m MEM] [-t SECONDS]
-#                          [--kvm] -- COMMAND...
+#                          [--kvm] [--plain] [-v] [-K FILE] -- COMMAND...
 #
 #   -k  kernel version (as in /boot/vmlinuz-KVER) or lane (6.1, 6.12,
 #       6.12-rt, debug); default: lane 6.1
@@ -22,6 +22,10 @@
 #   -K FILE  follow the guest's kernel log into FILE on the host (dmesg -w
 #       in the guest, FILE's directory shared read-write): what the
 #       kernel said up to the moment a guest hung or was killed
+#   --plain  QEMU without virtme-ng, with scripts/vm-init.sh as init (no
+#       udev); the default for the debug lane, where virtme-ng's udev
+#       coldplug outlasts its settle timeout and the guest powers off
+#       before the command runs
 #
 # The exit status is the command's.
 
@@ -35,6 +39,7 @@ tmo=1200
 accel=--disable-kvm
 verbose=""
 klog=""
+plain=0
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -45,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--kvm) accel=""; shift ;;
 	-v) verbose=--verbose; shift ;;
 	-K) klog=$2; shift 2 ;;
+	--plain) plain=1; shift ;;
 	--) shift; break ;;
 	-h|--help) sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) break ;;
@@ -67,27 +73,64 @@ if [ -n "$klog" ]; then
 fi
 
 case "$kver" in
-6.1|6.12|6.12-rt|debug) kver=$("$here/kernels.sh" "$kver") ;;
+debug) kver=$("$here/kernels.sh" "$kver"); plain=1 ;;
+6.1|6.12|6.12-rt) kver=$("$here/kernels.sh" "$kver") ;;
 esac
 if ! image=$("$here/kernels.sh" --image "$kver"); then
 	echo "vm-run: no kernel $kver (run scripts/install-deps.sh, or" \
 		"scripts/debug-kernel.sh for the debug lane)" >&2
 	exit 2
 fi
-command -v vng >/dev/null || {
-	echo "vm-run: vng not found (run scripts/install-deps.sh)" >&2
-	exit 2
-}
+[ -d "$image" ] && plain=1
 
-# vng in its own session, so that a timeout kills qemu too. Its output
+if [ "$plain" = 1 ]; then
+	command -v qemu-system-x86_64 >/dev/null || {
+		echo "vm-run: qemu-system-x86_64 not found (run scripts/install-deps.sh)" >&2
+		exit 2
+	}
+	kernel=$image
+	[ -d "$image" ] && kernel=$image/arch/x86/boot/bzImage
+	# The command, and later its exit status, in a directory shared
+	# read-write with the guest (the guest's /tmp is its own tmpfs).
+	share=$(mktemp -d)
+	printf 'cd %q || exit 1\n%s\n' "$PWD" "$cmd" >"$share/cmd"
+	fsargs=()
+	fs() { # ID HOSTDIR TAG [readonly]
+		fsargs+=(-fsdev "local,id=$1,path=$2,security_model=none,multidevs=remap${4:+,readonly=on}"
+			-device "virtio-9p-pci,fsdev=$1,mount_tag=$3")
+	}
+	fs root / /dev/root ro
+	fs share "$share" rxs.share
+	append="rootfstype=9p rootflags=version=9p2000.L,trans=virtio,access=any ro"
+	append+=" console=ttyS0 panic=-1 rxs.share=/run/rxs-share"
+	[ -n "$verbose" ] || append+=" loglevel=1"
+	if [ -n "$klog" ]; then
+		fs klog "$klogdir" rxs.klog
+		append+=" rxs.klogdir=$klogdir"
+	fi
+	[ -n "$accel" ] && machine=q35,accel=tcg || machine=q35,accel=kvm
+	run=(qemu-system-x86_64 -name rxsteer -machine "$machine"
+		-smp "$cpus" -m "$mem" -vga none -display none -parallel none
+		-net none -monitor none -serial stdio -no-reboot "${fsargs[@]}"
+		-kernel "$kernel" -append "$append init=$here/vm-init.sh")
+else
+	command -v vng >/dev/null || {
+		echo "vm-run: vng not found (run scripts/install-deps.sh)" >&2
+		exit 2
+	}
+	run=(vng --run "$image" ${accel:+"$accel"} ${verbose:+"$verbose"}
+		"${rwdir[@]}" --cpus "$cpus"
+		--memory "$mem" --exec "$cmd")
+fi
+
+# The VM in its own session, so that a timeout kills qemu too. Its output
 # goes through a pipe: vng reopens its stdout, and with a plain file as
 # stdout its writes and ours would overwrite each other.
 pidfile=$(mktemp)
-trap 'rm -f "$pidfile"' EXIT
+trap 'rm -f "$pidfile"; [ -z "${share:-}" ] || rm -rf "$share"' EXIT
 (
 	setsid -w sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" \
-		vng --run "$image" $accel $verbose "${rwdir[@]}" --cpus "$cpus" \
-		--memory "$mem" --exec "$cmd" </dev/null 2>&1 | cat
+		"${run[@]}" </dev/null 2>&1 | cat
 	exit "${PIPESTATUS[0]}"
 ) &
 pid=$!
@@ -108,5 +151,15 @@ if kill -0 "$watchdog" 2>/dev/null; then
 	wait "$watchdog" 2>/dev/null
 else
 	rc=124
+fi
+if [ "$plain" = 1 ] && [ "$rc" != 124 ]; then
+	# qemu exits 0 when the guest powers off: the status is the one
+	# vm-init.sh left in the shared directory.
+	if [ -s "$share/rc" ]; then
+		rc=$(cat "$share/rc")
+	else
+		echo "vm-run: the guest left no exit status (qemu: $rc)" >&2
+		rc=1
+	fi
 fi
 exit "$rc"
