@@ -36,10 +36,16 @@ kmemleak=/sys/kernel/debug/kmemleak
 [ -n "$kmemleak" ] && echo clear >"$kmemleak"
 bad_re='WARNING:|BUG:|Oops|general protection|KASAN|UBSAN|kmemleak|lockdep|possible circular|possible recursive|inconsistent lock|suspicious RCU|rcu_sched detected stall|rcu: INFO|soft lockup|hung_task|blocked for more than|refcount_t|list_add corruption|list_del corruption|ODEBUG|unregister_netdevice: waiting'
 
-# kernel_reports: new kernel log reports and kmemleak findings, "# "-prefixed.
+# test_kernel_log: what the kernel logged since the current test began.
+test_kernel_log()
+{
+	dmesg | tail -n +"$((log_start + 1))"
+}
+
+# kernel_reports: new kernel log reports and kmemleak findings.
 kernel_reports()
 {
-	dmesg | tail -n +"$((log_start + 1))" | grep -E "$bad_re" | head -n 20
+	test_kernel_log | grep -E "$bad_re" | head -n 20
 	if [ -n "$kmemleak" ]; then
 		echo scan >"$kmemleak"
 		grep -E 'unreferenced object|comm |backtrace|\[<' "$kmemleak" | head -n 40
@@ -69,8 +75,7 @@ for t in "$@"; do
 	case $rc in
 	0) echo "ok $n selftests: rxsteer: $t" ;;
 	4) echo "ok $n selftests: rxsteer: $t # SKIP" ;;
-	124|137) dmesg | tail -n +"$((log_start + 1))" | tail -n 20 |
-		sed 's/^/# kernel log: /'
+	124|137) test_kernel_log | tail -n 20 | sed 's/^/# kernel log: /'
 	   echo "not ok $n selftests: rxsteer: $t # TIMEOUT $timeout seconds"
 	   rc_all=1 ;;
 	*) echo "not ok $n selftests: rxsteer: $t # exit=$rc"
