@@ -125,7 +125,8 @@ state()
 	local f v
 	STATE=""
 	for f in "$D/enabled" "$D/backlog_limit" "$D/flow_limit" "$D"/rx-*/cpus "$D"/rx-*/flow_cnt \
-		/sys/kernel/rxsteer/sock_flow_entries /sys/kernel/rxsteer/probes; do
+		/sys/kernel/rxsteer/sock_flow_entries /sys/kernel/rxsteer/probes \
+		/sys/module/rxsteer/parameters/poll_linger_us; do
 		[ -e "$f" ] || continue
 		while IFS= read -r v; do
 			STATE+="${f#"$D"/}=$v "
@@ -240,7 +241,7 @@ if [ -d /sys/kernel/rxsteer ]; then
 else
 	for args in "show" "stats" "show lo" "attach lo" "detach lo" \
 		"set lo cpus 0" "set lo backlog_limit 10" \
-		"set sock_flow_entries 0" "watch -i 0.1 -n 1"; do
+		"set sock_flow_entries 0" "set poll_linger_us 0" "watch -i 0.1 -n 1"; do
 		# shellcheck disable=SC2086
 		fails "$args: module not loaded" 1 "rxsteer module not loaded" -- $args
 	done
@@ -254,7 +255,7 @@ for sec in NAME SYNOPSIS DESCRIPTION COMMANDS OPTIONS "EXIT STATUS" FILES EXAMPL
 	rxs_check "help has $sec" has_line "$sec"
 done
 for sub in "attach DEV" "detach DEV" "set DEV [rx N|all] cpus" "flow_cnt N" \
-	"backlog_limit N" "set sock_flow_entries" "show [DEV]" "stats [DEV]" \
+	"backlog_limit N" "set sock_flow_entries" "set poll_linger_us" "show [DEV]" "stats [DEV]" \
 	"watch [-i SEC] [-n COUNT]" --json --no-check "ip netns exec"; do
 	rxs_check "help documents $sub" has_text "$sub"
 done
@@ -284,6 +285,9 @@ set lo flow_cnt abc|bad number 'abc'
 set lo flow_cnt -1|bad number '-1'
 set lo backlog_limit 0x10|bad number '0x10'
 set sock_flow_entries 1k|bad number '1k'
+set poll_linger_us|missing value for poll_linger_us
+set poll_linger_us 1 2|too many arguments
+set poll_linger_us 5us|bad number '5us' for poll_linger_us
 set lo cpus 1-0|bad CPU list '1-0'
 set lo cpus 0,,1|bad CPU list
 set lo cpus a|bad CPU list
@@ -354,6 +358,9 @@ ok "set sock_flow_entries" -- set sock_flow_entries 1000
 rxs_check "sock_flow_entries reads 1024" \
 	test "$(</sys/kernel/rxsteer/sock_flow_entries)" = 1024
 ok "set sock_flow_entries inside a namespace" "${RX[@]}" -- set sock_flow_entries 1024
+ok "set poll_linger_us" -- set poll_linger_us 50
+rxs_check "poll_linger_us reads 50" \
+	test "$(</sys/module/rxsteer/parameters/poll_linger_us)" = 50
 ok "set rx 0 cpus 0-1 again" "${RX[@]}" -- set vrx rx 0 cpus 0-1
 
 # show, text and JSON, against sysfs.
@@ -361,6 +368,8 @@ ok "show vrx (ip netns exec NS rxsteerctl)" ip netns exec "$RXS_NS_RX" -- show v
 cp "$rxs_tmp/out" "$rxs_tmp/show"
 rxs_check "show: sock_flow_entries 1024, RFS on" \
 	grep -q '^sock_flow_entries  1024 (RFS on)' "$rxs_tmp/show"
+rxs_check "show: poll_linger_us 50, lingering on" \
+	grep -q '^poll_linger_us     50 (lingering on)' "$rxs_tmp/show"
 rxs_check "show: probes registered" \
 	grep -q '^probes  *inet_recvmsg registered, inet6_recvmsg registered' "$rxs_tmp/show"
 rxs_check "show: vrx attached, backlog_limit 500, flow_limit on, 2 rx queues" \
@@ -373,7 +382,7 @@ cp "$rxs_tmp/out" "$rxs_tmp/show.json"
 f=$rxs_tmp/show.json
 pycheck "show --json is valid JSON" "$f" valid
 pycheck "show --json: module values" "$f" \
-	'd["sock_flow_entries"] == 1024 and d["rfs"] and [p["state"] for p in d["probes"]] == ["registered", "registered"]'
+	'd["sock_flow_entries"] == 1024 and d["rfs"] and d["poll_linger_us"] == 50 and [p["state"] for p in d["probes"]] == ["registered", "registered"]'
 pycheck "show --json: vrx values" "$f" \
 	'[(v["attached"], v["backlog_limit"], v["flow_limit"], [(q["queue"], q["cpus_list"], q["cpus"], q["flow_cnt"]) for q in v["queues"]]) for v in d["devices"] if v["name"] == "vrx"] == [(True, 500, True, [(0, "0-1", "3", 128), (1, "0,2", "5", 128)])]'
 pycheck "show --json: lo listed, not attached" "$f" \
@@ -409,6 +418,8 @@ refused "flow_limit per rx queue" 2 "flow_limit is per device" \
 	"${RX[@]}" -- set vrx rx 0 flow_limit 1
 refused "sock_flow_entries out of range" 1 "sock_flow_entries 99999999: out of range" \
 	-- set sock_flow_entries 99999999
+refused "poll_linger_us out of range" 1 "poll_linger_us 1001: out of range \(0\.\.1000\)" \
+	-- set poll_linger_us 1001
 refused "no such rx queue" 1 "vrx: no rx queue 2 \(it has rx-0 to rx-1\)" \
 	"${RX[@]}" -- set vrx rx 2 cpus 0
 
@@ -431,6 +442,10 @@ refused "kernel ERANGE for flow_limit" 1 "vrx flow_limit: the kernel refused '2'
 	"${RX[@]}" -- set --no-check vrx flow_limit 2
 refused "kernel ERANGE for sock_flow_entries" 1 "sock_flow_entries: the kernel refused '99999999': .*\(ERANGE\)" \
 	-- set --no-check sock_flow_entries 99999999
+refused "kernel ERANGE for poll_linger_us" 1 "poll_linger_us: the kernel refused '1001': .*\(ERANGE\).*allowed 0\.\.1000" \
+	-- set --no-check poll_linger_us 1001
+refused "kernel EINVAL for poll_linger_us" 1 "poll_linger_us: the kernel refused '5us': .*\(EINVAL\)" \
+	-- set --no-check poll_linger_us 5us
 
 # An offline CPU: refused locally, and by the kernel with --no-check.
 last=$(( $(nproc) - 1 ))

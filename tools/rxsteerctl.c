@@ -45,6 +45,7 @@
 #define SYS_NET		"/sys/class/net"
 #define SYS_RXS		"/sys/kernel/rxsteer"
 #define SYS_MODVER	"/sys/module/rxsteer/version"
+#define SYS_LINGER	"/sys/module/rxsteer/parameters/poll_linger_us"
 #define SYS_CPU		"/sys/devices/system/cpu"
 #define PROC_STAT	"/proc/net/rxsteer_stat"
 
@@ -52,6 +53,7 @@
 #define BACKLOG_LIMIT_MAX	(1024U * 1024U)
 #define FLOW_CNT_MAX		(1024U * 1024U)
 #define SOCK_FLOW_MAX		(16U * 1024U * 1024U)
+#define POLL_LINGER_MAX_US	1000U
 /* Largest CPU number rxs_parse_cpulist() reads before it says ERANGE. */
 #define CPULIST_NUM_MAX		1000000U
 #define IFNAME_MAX		15	/* IFNAMSIZ - 1 */
@@ -80,6 +82,7 @@ static const char help_text[] =
 "    rxsteerctl set [--no-check] DEV backlog_limit N\n"
 "    rxsteerctl set [--no-check] DEV flow_limit 0|1\n"
 "    rxsteerctl set [--no-check] sock_flow_entries N\n"
+"    rxsteerctl set [--no-check] poll_linger_us N\n"
 "    rxsteerctl show [--json] [DEV]\n"
 "    rxsteerctl stats [--json] [DEV]\n"
 "    rxsteerctl watch [--json] [-i SEC] [-n COUNT]\n"
@@ -143,15 +146,21 @@ static const char help_text[] =
 "        up to a power of two; non-zero turns RFS on (and registers the\n"
 "        recvmsg probes), 0 turns it off.\n"
 "\n"
+"    set poll_linger_us N\n"
+"        The module parameter poll_linger_us, 0 to 1000: how long a CPU's\n"
+"        backlog poll that emptied its queue waits for more packets before\n"
+"        it needs an IPI again; 0 (the default) turns lingering off.\n"
+"\n"
 "    With rx all, the value is written to every rx queue in turn; if the\n"
 "    kernel refuses it for one, the queues already written get their old\n"
 "    value back. A successful set prints nothing.\n"
 "\n"
 "    show [DEV]\n"
-"        The configuration: module version, sock_flow_entries, the state\n"
-"        of the probes, and for each attached device of the namespace (or\n"
-"        for DEV, attached or not) backlog_limit, flow_limit and per rx queue\n"
-"        cpus_list, cpus and flow_cnt. Devices not attached are named.\n"
+"        The configuration: module version, sock_flow_entries,\n"
+"        poll_linger_us, the state of the probes, and for each attached\n"
+"        device of the namespace (or for DEV, attached or not)\n"
+"        backlog_limit, flow_limit and per rx queue cpus_list, cpus and\n"
+"        flow_cnt. Devices not attached are named.\n"
 "\n"
 "    stats [DEV]\n"
 "        The counters of /proc/net/rxsteer_stat: one row per counter, one\n"
@@ -216,7 +225,7 @@ static const char help_text[] =
 "    /sys/class/net/DEV/rxsteer/rx-N/{cpus,cpus_list,flow_cnt,seen,steered}\n"
 "    /sys/kernel/rxsteer/{sock_flow_entries,probes}\n"
 "    /proc/net/rxsteer_stat\n"
-"    /sys/module/rxsteer/version\n"
+"    /sys/module/rxsteer/{version,parameters/poll_linger_us}\n"
 "    /sys/devices/system/cpu/{possible,online}\n"
 "\n"
 "EXAMPLES\n"
@@ -1060,7 +1069,10 @@ static void jend(void)
 
 /* attach, detach, set */
 
-enum knob { K_ENABLED, K_CPUS, K_FLOW_CNT, K_BACKLOG, K_SOCK_FLOW, K_FLOW_LIMIT };
+enum knob {
+	K_ENABLED, K_CPUS, K_FLOW_CNT, K_BACKLOG, K_SOCK_FLOW, K_FLOW_LIMIT,
+	K_LINGER,
+};
 
 static const char *const knob_file[] = {
 	[K_ENABLED] = "enabled",
@@ -1069,6 +1081,7 @@ static const char *const knob_file[] = {
 	[K_BACKLOG] = "backlog_limit",
 	[K_SOCK_FLOW] = "sock_flow_entries",
 	[K_FLOW_LIMIT] = "flow_limit",
+	[K_LINGER] = "poll_linger_us",
 };
 
 /*
@@ -1087,7 +1100,8 @@ write_failed(int err, enum knob k, const char *what, const char *val,
 	case EACCES:
 		die(EXIT_ERR, "%s: permission denied (%s): needs CAP_NET_ADMIN %s (run as root)%s",
 		    what, errname(err),
-		    k == K_SOCK_FLOW ? "of the host" : "in the device's network namespace",
+		    k == K_SOCK_FLOW || k == K_LINGER ? "of the host" :
+		    "in the device's network namespace",
 		    note);
 	case EINVAL:
 		if (k == K_CPUS)
@@ -1109,6 +1123,8 @@ write_failed(int err, enum knob k, const char *what, const char *val,
 			hint = ": allowed 0..16777216";
 		else if (k == K_FLOW_LIMIT)
 			hint = ": allowed 0 or 1";
+		else if (k == K_LINGER)
+			hint = ": allowed 0..1000";
 		die(EXIT_ERR, "%s: the kernel refused '%s': %s (%s)%s%s", what,
 		    shown(val), strerror(err), errname(err), hint, note);
 	case EBUSY:
@@ -1140,6 +1156,9 @@ static void check_number(enum knob k, const char *val)
 		break;
 	case K_FLOW_LIMIT:
 		hi = 1;
+		break;
+	case K_LINGER:
+		hi = POLL_LINGER_MAX_US;
 		break;
 	default:
 		hi = SOCK_FLOW_MAX;
@@ -1244,18 +1263,21 @@ static void cmd_set(int argc, char **argv)
 
 	if (argc < 2)
 		usage("set: missing arguments");
-	if (!strcmp(argv[1], "sock_flow_entries")) {
-		k = K_SOCK_FLOW;
+	if (!strcmp(argv[1], "sock_flow_entries") ||
+	    !strcmp(argv[1], "poll_linger_us")) {
+		/* Module-wide: no device. */
+		k = !strcmp(argv[1], "poll_linger_us") ? K_LINGER : K_SOCK_FLOW;
 		if (argc != 3)
-			usage(argc < 3 ? "set: missing value for sock_flow_entries" :
-			      "set: too many arguments");
+			usage(argc < 3 ? "set: missing value for %s" :
+			      "set: too many arguments", knob_file[k]);
 		val = argv[2];
 		if (!opt.no_check)
 			check_number(k, val);
 		need_module();
-		err = write_str(SYS_RXS "/sock_flow_entries", val);
+		err = write_str(k == K_LINGER ? SYS_LINGER :
+				SYS_RXS "/sock_flow_entries", val);
 		if (err)
-			write_failed(err, k, "sock_flow_entries", val, "");
+			write_failed(err, k, knob_file[k], val, "");
 		return;
 	}
 	dev = argv[i++];
@@ -1280,7 +1302,7 @@ static void cmd_set(int argc, char **argv)
 	else if (!strcmp(key, "flow_limit"))
 		k = K_FLOW_LIMIT;
 	else
-		usage("set: unknown setting '%s' (cpus, flow_cnt, backlog_limit, flow_limit, sock_flow_entries)",
+		usage("set: unknown setting '%s' (cpus, flow_cnt, backlog_limit, flow_limit, sock_flow_entries, poll_linger_us)",
 		      shown(key));
 	if (i >= argc)
 		usage("set: missing value for %s", key);
@@ -1347,7 +1369,7 @@ static void json_probes(const char *probes)
 static void cmd_show(const char *only)
 {
 	char version[256], probes[SMALL], *p, **names;
-	unsigned long long sfe;
+	unsigned long long sfe, linger;
 	int n, i, err, ndetached = 0;
 	struct dev *d;
 
@@ -1360,6 +1382,9 @@ static void cmd_show(const char *only)
 	err = read_u64(SYS_RXS "/sock_flow_entries", &sfe);
 	if (err)
 		die(EXIT_ERR, "cannot read " SYS_RXS "/sock_flow_entries: %s", strerror(-err));
+	err = read_u64(SYS_LINGER, &linger);
+	if (err)
+		die(EXIT_ERR, "cannot read " SYS_LINGER ": %s", strerror(-err));
 	err = read_str(SYS_RXS "/probes", probes, sizeof(probes));
 	if (err)
 		die(EXIT_ERR, "cannot read " SYS_RXS "/probes: %s", strerror(-err));
@@ -1380,6 +1405,7 @@ static void cmd_show(const char *only)
 		jkey_str("version", version);
 		jkey_u64("sock_flow_entries", sfe);
 		jkey_bool("rfs", sfe != 0);
+		jkey_u64("poll_linger_us", linger);
 		json_probes(probes);
 		jkey("devices");
 		jopen('[');
@@ -1412,6 +1438,7 @@ static void cmd_show(const char *only)
 
 	printf("rxsteer %s\n", version);
 	printf("sock_flow_entries  %llu (RFS %s)\n", sfe, sfe ? "on" : "off");
+	printf("poll_linger_us     %llu (lingering %s)\n", linger, linger ? "on" : "off");
 	fputs("probes             ", stdout);
 	for (p = probes; *p; p++) {
 		if (*p == '\n')
