@@ -140,6 +140,12 @@ for lane in $lanes; do
 		summary+=$(tail -n 8 "$tap" | cut -c 1-160 | sed 's/^/    /')$'\n'
 		summary+="  the guest kernel's last lines ($klog):"$'\n'
 		summary+=$(tail -n 8 "$klog" 2>/dev/null | cut -c 1-160 | sed 's/^/    /')$'\n'
+		# An oops or panic that killed the guest reached only the
+		# console (vm-run.sh -K): its first report, 24 lines.
+		oops=$(grep -m 1 -A 23 -E 'BUG:|Oops|Kernel panic|general protection|WARNING:|watchdog:|rcu: INFO' \
+			"$klog.console" 2>/dev/null | cut -c 1-160 | sed 's/^/    /')
+		[ -z "$oops" ] ||
+			summary+="  the guest kernel's console ($klog.console):"$'\n'"$oops"$'\n'
 	fi
 	tot_pass=$((tot_pass + p)) tot_fail=$((tot_fail + f)) tot_skip=$((tot_skip + s))
 	[ "$f" -eq 0 ] || fail=1

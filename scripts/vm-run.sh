@@ -21,7 +21,10 @@
 #       into the output: to see why a guest hangs
 #   -K FILE  follow the guest's kernel log into FILE on the host (dmesg -w
 #       in the guest, FILE's directory shared read-write): what the
-#       kernel said up to the moment a guest hung or was killed
+#       kernel said up to the moment a guest hung or was killed; and
+#       (with vng) the kernel console in FILE.console, a second serial
+#       port: the oops or panic of a guest that died, which dmesg -w has
+#       no time to write
 #   --plain  QEMU without virtme-ng, with scripts/vm-init.sh as init (no
 #       udev); the default for the debug lane, where virtme-ng's udev
 #       coldplug outlasts its settle timeout and the guest powers off
@@ -59,6 +62,7 @@ done
 [ $# -ge 1 ] || { echo "vm-run: no command given" >&2; exit 2; }
 cmd="$*"
 rwdir=()
+console=()
 if [ -n "$klog" ]; then
 	klog=$(realpath -m "$klog")
 	mkdir -p "$(dirname "$klog")" && : >"$klog" ||
@@ -70,6 +74,14 @@ if [ -n "$klog" ]; then
 	klogdir=$(dirname "$klog")
 	rwdir=(--rwdir "$klogdir=$klogdir")
 	cmd="(dmesg -w >'$klog' 2>&1 &); $cmd"
+	# Kernel messages go to every console; an oops raises the console
+	# log level, so it gets there whole even under vng's loglevel=1. A
+	# virtio console (hvc0): the 8250 driver serves one serial console.
+	: >"$klog.console"
+	console=("--qemu-opts=-chardev file,id=rxskcon,path=$klog.console"
+		"--qemu-opts=-device virtio-serial-pci,id=rxsvs"
+		"--qemu-opts=-device virtconsole,chardev=rxskcon,bus=rxsvs.0"
+		--append console=hvc0)
 fi
 
 case "$kver" in
@@ -119,7 +131,7 @@ else
 		exit 2
 	}
 	run=(vng --run "$image" ${accel:+"$accel"} ${verbose:+"$verbose"}
-		"${rwdir[@]}" --cpus "$cpus"
+		"${rwdir[@]}" "${console[@]}" --cpus "$cpus"
 		--memory "$mem" --exec "$cmd")
 fi
 
