@@ -136,6 +136,16 @@ rxs_require_cpus()
 	[ "$(nproc)" -ge "$1" ] || rxs_skip_all "needs $1 CPUs, have $(nproc)"
 }
 
+# rxs_rt_under_tcg: true on a PREEMPT_RT kernel in a QEMU TCG guest. There
+# the kernel's own code patching (text_poke_bp(): ftrace call sites, jump
+# labels) under load can end in "Oops: int3" with no rxsteer loaded: a CPU
+# takes the patch's int3 after it was removed (Documentation/limitations.rst).
+rxs_rt_under_tcg()
+{
+	[ "$(cat /sys/kernel/realtime 2>/dev/null)" = 1 ] &&
+		[ "$(systemd-detect-virt --vm 2>/dev/null)" = qemu ]
+}
+
 rxs_require_tun()
 {
 	[ -c /dev/net/tun ] || modprobe tun 2>/dev/null

@@ -5,7 +5,8 @@
 # flood over a 2-queue veth, for RXS_RACE_SECONDS (default 25) seconds:
 # two loops changing both queues' masks (cpus and cpus_list), flow_cnt
 # resizes, sock_flow_entries resizes (RFS and its recvmsg probes turned
-# on and off under readers), backlog_limit changes, attach/detach, and a
+# on and off under readers, but on PREEMPT_RT under TCG: see sfe_onoff),
+# backlog_limit changes, attach/detach, and a
 # loop reading every counter while the queue directories come and go.
 # Then: no kernel report; no racer hung; no write failed but the open or
 # write of a queue file that a detach or attach was removing or creating
@@ -123,6 +124,17 @@ race_loop \"\$@\"" _ "$name" "$DUR" "$@" &
 }
 
 q0=$d/rx-0 q1=$d/rx-1
+# Turning RFS off and on under the readers registers and unregisters the
+# recvmsg probes: ftrace patches inet_recvmsg() while CPUs run it. On
+# PREEMPT_RT under TCG the kernel's own function tracer, toggled the same
+# way without rxsteer, oopses (int3 at a just-patched site): there the
+# racer only resizes, and the on/off under readers is a visible skip.
+sfe_onoff=1
+if rxs_rt_under_tcg; then
+	sfe_onoff=""
+	rxs_skip "RFS turned on and off under readers" \
+		"PREEMPT_RT under QEMU TCG: code patching under load oopses without rxsteer (limitations.rst)"
+fi
 all_hex=$(printf '%x' $(( (1 << (last + 1)) - 1 )))
 hi_hex=$(printf '%x' $(( 1 << last )))
 start_racers()
@@ -137,10 +149,12 @@ start_racers()
 		"$q0/flow_cnt|1024" "$q1/flow_cnt|0"
 	# RFS on, resized under traffic, then off: turning it on or off
 	# (un)registers the probes, which takes seconds under TCG, and RFS
-	# is only on between those writes.
+	# is only on between those writes. Not off on PREEMPT_RT under TCG,
+	# where patching the probed call sites under the readers can oops
+	# without rxsteer (see sfe_onoff).
 	racer sock_flow_entries 0.3 "$g/sock_flow_entries|1024" \
 		"$g/sock_flow_entries|65536" "$g/sock_flow_entries|256" \
-		"$g/sock_flow_entries|4096" "$g/sock_flow_entries|0"
+		"$g/sock_flow_entries|4096" ${sfe_onoff:+"$g/sock_flow_entries|0"}
 	racer backlog_limit 0.02 "$d/backlog_limit|10" "$d/backlog_limit|1000" \
 		"$d/backlog_limit|1" "$d/backlog_limit|100000" "$d/backlog_limit|100"
 	# Slower: each attach starts with empty masks and no dev-flow table.
