@@ -22,13 +22,14 @@
 #   -K FILE  follow the guest's kernel log into FILE on the host (dmesg -w
 #       in the guest, FILE's directory shared read-write): what the
 #       kernel said up to the moment a guest hung or was killed; and
-#       (with vng) the kernel console in FILE.console, a second serial
-#       port: the oops or panic of a guest that died, which dmesg -w has
-#       no time to write
+#       (with vng) the kernel console in FILE.console, a virtio console:
+#       the oops or panic of a guest that died, which dmesg -w has no
+#       time to write (with --plain the console is the output itself)
 #   --plain  QEMU without virtme-ng, with scripts/vm-init.sh as init (no
-#       udev); the default for the debug lane, where virtme-ng's udev
-#       coldplug outlasts its settle timeout and the guest powers off
-#       before the command runs
+#       udev); the default for a kernel tree (the debug lane), where
+#       virtme-ng's udev coldplug outlasts its settle timeout and the
+#       guest powers off before the command runs. Needs a kernel with
+#       virtio-9p built in (Debian's has it as modules)
 #
 # The exit status is the command's.
 
@@ -55,7 +56,7 @@ while [ $# -gt 0 ]; do
 	-K) klog=$2; shift 2 ;;
 	--plain) plain=1; shift ;;
 	--) shift; break ;;
-	-h|--help) sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) break ;;
 	esac
 done
