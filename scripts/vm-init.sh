@@ -42,9 +42,6 @@ mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 
-# The host's /etc/hostname and /etc/hosts are read-only: set what
-# resolving localhost and the node name needs, on tmpfs copies.
-cp /etc/hosts /run/hosts 2>/dev/null && mount --bind /run/hosts /etc/hosts
 hostname rxsteer-vm
 ip link set dev lo up
 
