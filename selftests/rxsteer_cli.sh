@@ -479,6 +479,8 @@ for who in NOBODY NOCAP; do
 		"${RX[@]}" "${pre[@]}" -- detach vrx
 	refused "$who: set sock_flow_entries: $err" 1 "sock_flow_entries: permission denied \($err\).* of the host" \
 		"${pre[@]}" -- set sock_flow_entries 0
+	refused "$who: set poll_linger_us: $err" 1 "poll_linger_us: permission denied \($err\).* of the host" \
+		"${pre[@]}" -- set poll_linger_us 0
 	ok "$who: show" "${RX[@]}" "${pre[@]}" -- show vrx
 	ok "$who: stats --json" "${RX[@]}" "${pre[@]}" -- stats --json
 	cp "$rxs_tmp/out" "$rxs_tmp/stats-$who.json"

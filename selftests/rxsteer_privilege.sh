@@ -3,8 +3,9 @@
 #
 # Privilege: every rxsteer knob needs CAP_NET_ADMIN in the user namespace
 # that owns the device's network namespace (ns_capable(), as net-sysfs'
-# netdev_store() checks), and the host-wide sock_flow_entries needs it in
-# the initial user namespace (capable()); reading needs nothing
+# netdev_store() checks), and the host-wide sock_flow_entries and module
+# parameter poll_linger_us need it in the initial user namespace
+# (capable()); reading needs nothing
 # (Documentation/sysfs-abi.rst, "Writing"). Actors:
 #
 #   (a) a non-root user (nobody): open(2) for writing fails with EACCES
@@ -20,7 +21,8 @@
 #       belong to it and every per-device and per-queue knob takes its
 #       writes (also on a device moved in from the host, detached by the
 #       move), but not without CAP_NET_ADMIN in its namespace; the host-wide
-#       sock_flow_entries and the host's devices refuse it;
+#       sock_flow_entries and poll_linger_us and the host's devices refuse
+#       it;
 #   (d) after every refused write, every knob reads as before;
 #   (e) a dev-flow table is charged to the writer's memory cgroup: over
 #       its memory.max the write fails with ENOMEM and changes nothing.
@@ -50,20 +52,23 @@ NS=$RXS_NS_RX
 d=/sys/class/net/vrx/rxsteer
 q=$d/rx-0
 g=/sys/kernel/rxsteer
+p=/sys/module/rxsteer/parameters/poll_linger_us
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups --"
 NOADMIN="setpriv --bounding-set=-net_admin --inh-caps=-net_admin --"
 
 # The knobs, as listed in src/sysfs.c (every file with a store method),
-# and for each a valid value that differs from the set-up below.
+# and the writable module parameter; for each a valid value that differs
+# from the set-up below.
 KNOBS=("$d/enabled" "$d/backlog_limit" "$q/cpus" "$q/cpus_list"
-       "$q/flow_cnt" "$g/sock_flow_entries" "$d/flow_limit")
-NEW=(0 77 1 0-1 64 2048 1)
+       "$q/flow_cnt" "$g/sock_flow_entries" "$d/flow_limit" "$p")
+NEW=(0 77 1 0-1 64 2048 1 50)
 
 setup_values()
 {
 	rxs_nsfs "$NS" "echo 1 > $d/enabled && echo 500 > $d/backlog_limit &&
 		echo 1 > $q/cpus_list && echo 128 > $q/flow_cnt &&
-		echo 1024 > $g/sock_flow_entries && echo 0 > $d/flow_limit"
+		echo 1024 > $g/sock_flow_entries && echo 0 > $d/flow_limit &&
+		echo 0 > $p"
 }
 setup_values || rxs_skip_all "cannot attach and configure vrx"
 
@@ -132,6 +137,7 @@ errtext()
 short()
 {
 	local p=${1#/sys/class/net/}
+	p=${p#/sys/module/rxsteer/}
 	echo "${p#/sys/kernel/}"
 }
 
@@ -222,13 +228,13 @@ unchanged()
 
 BASE=$(knob_state)
 rxs_log "knobs (${KNOBS[*]##*/}): $BASE"
-rxs_check "set-up: enabled 1, backlog_limit 500, CPU 1, flow_cnt 128, sock_flow_entries 1024, flow_limit 0" \
-	test "$(echo "$BASE" | cut -d' ' -f1,2,4-)" = "1 500 1 128 1024 0"
+rxs_check "set-up: enabled 1, backlog_limit 500, CPU 1, flow_cnt 128, sock_flow_entries 1024, flow_limit 0, poll_linger_us 0" \
+	test "$(echo "$BASE" | cut -d' ' -f1,2,4-)" = "1 500 1 128 1024 0 0"
 
 # --- the file modes: exactly the knobs are writable ---
-readable=$(rxs_nsfs "$NS" "find $d $g -type f | sort")
-writable=$(rxs_nsfs "$NS" "find $d $g -type f -perm /222 | sort")
-rxs_check "the writable files are exactly the knobs of src/sysfs.c" \
+readable=$(rxs_nsfs "$NS" "find $d $g $p -type f | sort")
+writable=$(rxs_nsfs "$NS" "find $d $g $p -type f -perm /222 | sort")
+rxs_check "the writable files are exactly the knobs of src/sysfs.c and poll_linger_us" \
 	test "$writable" = "$(printf '%s\n' "${KNOBS[@]}" | sort)"
 [ "$writable" = "$(printf '%s\n' "${KNOBS[@]}" | sort)" ] ||
 	rxs_log "writable: $(echo "$writable" | xargs)"
@@ -335,6 +341,8 @@ if [ "$userns" = 1 ]; then
 		=0 g $c/enabled
 		EACCES w $g/sock_flow_entries 4096
 		EPERM f 8 4096
+		EACCES w $p 50
+		EPERM f 10 50
 		OK r $g/probes
 		OK r $g/stats/steered_out
 		EPERM f 3 0
@@ -390,7 +398,7 @@ fi
 ops_control()
 {
 	local i
-	for i in 2 3 4 1 5 6 0; do
+	for i in 2 3 4 1 5 6 7 0; do
 		if [ "${1:-}" = fd ]; then
 			echo "OK f $((i + 3)) ${NEW[i]}"
 		else

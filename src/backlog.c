@@ -48,6 +48,7 @@
  * NIC's interrupts.
  */
 
+#include <linux/capability.h>
 #include <linux/cpuhotplug.h>
 #include <linux/hrtimer.h>
 #include <linux/moduleparam.h>
@@ -104,8 +105,17 @@ static int rxs_param_set_poll_linger(const char *val,
 				     const struct kernel_param *kp)
 {
 	unsigned int v;
-	int err = kstrtouint(val, 0, &v);
+	int err;
 
+	/*
+	 * As for sock_flow_entries: module-wide, so CAP_NET_ADMIN in the
+	 * initial user namespace, checked before the input. The file's mode
+	 * alone would let a uid-0 process without it through. A value given
+	 * at load comes here too, from insmod's caller.
+	 */
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	err = kstrtouint(val, 0, &v);
 	if (err)
 		return err;
 	if (v > RXS_POLL_LINGER_MAX_US)

@@ -105,7 +105,8 @@ static const char help_text[] =
 "\n"
 "    Reading needs no privilege. Writing a device's files needs\n"
 "    CAP_NET_ADMIN in the user namespace owning the device's network\n"
-"    namespace; writing sock_flow_entries needs CAP_NET_ADMIN of the host.\n"
+"    namespace; writing sock_flow_entries or poll_linger_us needs\n"
+"    CAP_NET_ADMIN of the host.\n"
 "\n"
 "COMMANDS\n"
 "    attach DEV\n"
@@ -1084,6 +1085,15 @@ static const char *const knob_file[] = {
 	[K_LINGER] = "poll_linger_us",
 };
 
+/* The module-wide knobs: set without a device. */
+static const struct {
+	enum knob k;
+	const char *path;
+} global_knobs[] = {
+	{ K_SOCK_FLOW, SYS_RXS "/sock_flow_entries" },
+	{ K_LINGER, SYS_LINGER },
+};
+
 /*
  * Report a failed write of @val to knob @k (@what names it: "eth0 rx-0
  * cpus_list") and exit 1. @note is appended (the rollback).
@@ -1259,14 +1269,15 @@ static void cmd_set(int argc, char **argv)
 	const char *dev = NULL, *rx = NULL, *key, *val;
 	char online[SMALL], *p, *what;
 	enum knob k;
+	unsigned int g;
 	int i = 1, err;
 
 	if (argc < 2)
 		usage("set: missing arguments");
-	if (!strcmp(argv[1], "sock_flow_entries") ||
-	    !strcmp(argv[1], "poll_linger_us")) {
-		/* Module-wide: no device. */
-		k = !strcmp(argv[1], "poll_linger_us") ? K_LINGER : K_SOCK_FLOW;
+	for (g = 0; g < ARRAY_SIZE(global_knobs); g++) {
+		if (strcmp(argv[1], knob_file[global_knobs[g].k]))
+			continue;
+		k = global_knobs[g].k;
 		if (argc != 3)
 			usage(argc < 3 ? "set: missing value for %s" :
 			      "set: too many arguments", knob_file[k]);
@@ -1274,8 +1285,7 @@ static void cmd_set(int argc, char **argv)
 		if (!opt.no_check)
 			check_number(k, val);
 		need_module();
-		err = write_str(k == K_LINGER ? SYS_LINGER :
-				SYS_RXS "/sock_flow_entries", val);
+		err = write_str(global_knobs[g].path, val);
 		if (err)
 			write_failed(err, k, knob_file[k], val, "");
 		return;
