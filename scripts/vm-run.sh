@@ -75,19 +75,10 @@ if [ -n "$klog" ]; then
 	klogdir=$(dirname "$klog")
 	rwdir=(--rwdir "$klogdir=$klogdir")
 	cmd="(dmesg -w >'$klog' 2>&1 &); $cmd"
-	# Kernel messages go to every console; an oops raises the console
-	# log level, so it gets there whole even under vng's loglevel=1. A
-	# virtio console (hvc0): the 8250 driver serves one serial console.
-	: >"$klog.console"
-	console=("--qemu-opts=-chardev file,id=rxskcon,path=$klog.console"
-		"--qemu-opts=-device virtio-serial-pci,id=rxsvs"
-		"--qemu-opts=-device virtconsole,chardev=rxskcon,bus=rxsvs.0"
-		--append console=hvc0)
 fi
 
 case "$kver" in
-debug) kver=$("$here/kernels.sh" "$kver"); plain=1 ;;
-6.1|6.12|6.12-rt) kver=$("$here/kernels.sh" "$kver") ;;
+debug|6.1|6.12|6.12-rt) kver=$("$here/kernels.sh" "$kver") ;;
 esac
 if ! image=$("$here/kernels.sh" --image "$kver"); then
 	echo "vm-run: no kernel $kver (run scripts/install-deps.sh, or" \
@@ -114,7 +105,10 @@ if [ "$plain" = 1 ]; then
 	}
 	fs root / /dev/root ro
 	fs share "$share" rxs.share
-	append="rootfstype=9p rootflags=version=9p2000.L,trans=virtio,access=any ro"
+	# The root is read-only and does not change under the guest: cache
+	# it (cache=loose), and move 512 KiB per 9p message. Under KASAN and
+	# TCG this halves the cost of an exec (20 runs of ip: 57 s -> 27 s).
+	append="rootfstype=9p rootflags=version=9p2000.L,trans=virtio,access=any,cache=loose,msize=512000 ro"
 	append+=" console=ttyS0 panic=-1 rxs.share=/run/rxs-share"
 	[ -n "$verbose" ] || append+=" loglevel=1"
 	if [ -n "$klog" ]; then
@@ -131,6 +125,18 @@ else
 		echo "vm-run: vng not found (run scripts/install-deps.sh)" >&2
 		exit 2
 	}
+	if [ -n "$klog" ]; then
+		# Kernel messages go to every console; an oops raises the
+		# console log level, so it gets there whole even under vng's
+		# loglevel=1. A virtio console (hvc0): the 8250 driver serves
+		# one serial console, and vng's ttyS0 goes to /dev/null. (In
+		# --plain mode ttyS0 is the VM's output: the oops is there.)
+		: >"$klog.console"
+		console=("--qemu-opts=-chardev file,id=rxskcon,path=$klog.console"
+			"--qemu-opts=-device virtio-serial-pci,id=rxsvs"
+			"--qemu-opts=-device virtconsole,chardev=rxskcon,bus=rxsvs.0"
+			--append console=hvc0)
+	fi
 	run=(vng --run "$image" ${accel:+"$accel"} ${verbose:+"$verbose"}
 		"${rwdir[@]}" "${console[@]}" --cpus "$cpus"
 		--memory "$mem" --exec "$cmd")
