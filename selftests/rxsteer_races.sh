@@ -147,11 +147,9 @@ start_racers()
 	racer flow_cnt 0.03 "$q0/flow_cnt|16" "$q1/flow_cnt|256" "$q0/flow_cnt|4096" \
 		"$q1/flow_cnt|65536" "$q0/flow_cnt|0" "$q1/flow_cnt|1" \
 		"$q0/flow_cnt|1024" "$q1/flow_cnt|0"
-	# RFS on, resized under traffic, then off: turning it on or off
-	# (un)registers the probes, which takes seconds under TCG, and RFS
-	# is only on between those writes. Not off on PREEMPT_RT under TCG,
-	# where patching the probed call sites under the readers can oops
-	# without rxsteer (see sfe_onoff).
+	# RFS on, resized under traffic, then off (but see sfe_onoff):
+	# turning it on or off (un)registers the probes, which takes seconds
+	# under TCG, and RFS is only on between those writes.
 	racer sock_flow_entries 0.3 "$g/sock_flow_entries|1024" \
 		"$g/sock_flow_entries|65536" "$g/sock_flow_entries|256" \
 		"$g/sock_flow_entries|4096" ${sfe_onoff:+"$g/sock_flow_entries|0"}
