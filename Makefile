@@ -5,6 +5,7 @@
 #   make                 build rxsteer.ko for the running kernel (or KDIR=)
 #   make check           the whole test suite: every supported kernel, in VMs
 #   make check-debug     the suite on the debug kernel (make debug-kernel)
+#   make check-lifecycle rxsteer_lifecycle.sh on every kernel lane, in VMs
 #   make bench           one VM: every steering mode x scenario, 5 repetitions
 #   make demo            boot a VM, load the module, show it steering traffic
 #   make unit            user-space unit tests of the pure logic only
@@ -56,6 +57,9 @@ check:
 check-debug:
 	RXS_LANES=debug scripts/check.sh
 
+check-lifecycle:
+	RXS_TESTS=rxsteer_lifecycle.sh scripts/check.sh
+
 demo:
 	scripts/demo.sh
 
@@ -71,5 +75,6 @@ dkms-check:
 debug-kernel:
 	scripts/debug-kernel.sh
 
-.PHONY: all module sparse clean install uninstall unit style check check-debug demo bench tools \
+.PHONY: all module sparse clean install uninstall unit style check check-debug \
+	check-lifecycle demo bench tools \
 	dkms-check debug-kernel

@@ -9,9 +9,16 @@
 #
 # It found a kernel oops (a call to address 0 in __sys_recvfrom of the
 # receiving rxs_flows, in about one cycle out of 24 on 6.1) that came from
-# the RFS probes being kprobes; see src/probe.c. Not in TEST_PROGS yet:
-# on 6.12-rt under TCG it hit an int3 oops in inet_recvmsg() while ftrace
-# patched that call site (Documentation/limitations.rst).
+# the RFS probes being kprobes; see src/probe.c.
+#
+# Each unload cycle turns RFS on, so it registers the recvmsg probes and
+# rmmod unregisters them: ftrace patches inet_recvmsg() under the reader.
+# On PREEMPT_RT under QEMU TCG that patching oopses without rxsteer
+# (scripts/patch-control.sh, Documentation/limitations.rst): there the
+# cycles leave RFS off, and that part is a visible skip.
+#
+# Not in TEST_PROGS: about 6 minutes per kernel under TCG, more than make
+# check's time budget leaves; `make check-lifecycle` runs it on every lane.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -26,6 +33,12 @@ rxs_dmesg_mark
 rxs_veth_setup || rxs_skip_all "cannot create veth namespaces"
 RXS_NS=$RXS_NS_RX
 d=/sys/class/net/vrx/rxsteer
+rfs=1
+if rxs_rt_under_tcg; then
+	rfs=0
+	rxs_skip "RFS on in the cycles: probes registered and unregistered under readers" \
+		"PREEMPT_RT under QEMU TCG: code patching under load oopses without rxsteer (limitations.rst)"
+fi
 
 # flood SECONDS: UDP from CPU 0 of the sender namespace to a receiver,
 # both in the background; flood_stop ends both.
@@ -54,8 +67,9 @@ attach_steer()
 	echo 1024 > /sys/kernel/rxsteer/sock_flow_entries
 }
 
-# cycles LOAD: 50 cycles of [insmod,] attach with RPS and RFS, 0.1 s of
-# traffic, [rmmod | detach], each followed by a look at the kernel log.
+# cycles LOAD: 50 cycles of [insmod,] attach with RPS and RFS (RFS only
+# if $rfs is 1), 0.1 s of traffic, [rmmod | detach], each followed by a
+# look at the kernel log.
 # The loop runs in one shell inside the receiving namespace (where vrx's
 # sysfs directory is; /sys/kernel/rxsteer is the same in every
 # namespace): an `ip netns exec` per write would take most of the time
@@ -63,7 +77,7 @@ attach_steer()
 cycles()
 {
 	ip netns exec "$RXS_NS_RX" bash -c '
-		load=$1 ko=$2 d=$3 last=$4 start=$5 bad=$6
+		load=$1 ko=$2 d=$3 last=$4 start=$5 bad=$6 rfs=$7
 		for i in $(seq 50); do
 			if [ "$load" = 1 ]; then
 				insmod "$ko" || { echo "insmod failed at cycle $i"; exit 1; }
@@ -71,7 +85,8 @@ cycles()
 			{ echo 1 > $d/enabled &&
 			  echo 1-$last > $d/rx-0/cpus_list &&
 			  echo 256 > $d/rx-0/flow_cnt &&
-			  echo 1024 > /sys/kernel/rxsteer/sock_flow_entries; } ||
+			  { [ "$rfs" = 0 ] ||
+			    echo 1024 > /sys/kernel/rxsteer/sock_flow_entries; }; } ||
 				{ echo "attach failed at cycle $i"; exit 1; }
 			sleep 0.1
 			if [ "$load" = 1 ]; then
@@ -86,7 +101,8 @@ cycles()
 			[ -n "$b" ] && { echo "kernel log at cycle $i: $b"; exit 1; }
 			echo "cycles $i"
 		done' _ "$1" "$RXS_KO" "$d" "$last" "$((rxs_dmesg_start + 1))" \
-		'WARNING:|BUG:|Oops|general protection|KASAN|kmemleak|lockdep|possible circular|refcount_t|Call Trace' |
+		'WARNING:|BUG:|Oops|general protection|KASAN|kmemleak|lockdep|possible circular|refcount_t|Call Trace' \
+		"$rfs" |
 		tail -n 1
 }
 
@@ -96,7 +112,7 @@ flood 600
 out=$(cycles 1)
 flood_stop
 [ -e /sys/module/rxsteer ] && rxs_loaded=1
-rxs_log "load, attach, RFS on, unload under a flood: $out, $((SECONDS - t0)) s"
+rxs_log "load, attach, RFS $([ $rfs = 1 ] && echo on || echo off), unload under a flood: $out, $((SECONDS - t0)) s"
 rxs_check "50 cycles of load, attach, unload under traffic" \
 	test "$out" = "cycles 50"
 
