@@ -30,6 +30,12 @@ done
 mount -t sysfs -o nosuid,noexec,nodev sys /sys
 grep -q ' /dev devtmpfs' /proc/mounts ||
 	mount -t devtmpfs -o mode=0755,nosuid devtmpfs /dev
+# What udev (or systemd) would add to devtmpfs: bash's process
+# substitution, <(...), opens /dev/fd/N.
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+for f in 0:stdin 1:stdout 2:stderr; do
+	[ -e "/dev/${f#*:}" ] || ln -s "/proc/self/fd/${f%%:*}" "/dev/${f#*:}"
+done
 mkdir -p /dev/pts /dev/shm
 mount -t devpts -o gid=5,mode=620,noexec,nosuid devpts /dev/pts
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
