@@ -55,6 +55,7 @@ kernel_reports()
 
 echo "TAP version 13"
 echo "1..$#"
+[ -n "$kmemleak" ] && echo "# kmemleak: on, a scan after each test"
 n=0
 rc_all=0
 for t in "$@"; do
