@@ -276,6 +276,27 @@ rxs_on_cleanup()
 	rxs_cleanup_cmds="$rxs_cleanup_cmds $1"
 }
 
+# rxs_optmem_raise NS: net.core.optmem_max at least 256 KB, in the initial
+# namespace and in NS, until the test's cleanup. rxs_flows recv -F's
+# filters need it: a load is 4 eBPF instructions once converted, charged
+# to the socket's optmem (2000 loads: about 64 KB a socket). The sysctl is
+# global on 6.1 and per namespace since 6.9 (128 KB by default there).
+rxs_optmem_raise()
+{
+	rxs_optmem_old=$(cat /proc/sys/net/core/optmem_max)
+	rxs_on_cleanup rxs_optmem_restore
+	[ "$rxs_optmem_old" -ge 262144 ] ||
+		echo 262144 > /proc/sys/net/core/optmem_max
+	ip netns exec "$1" sh -c \
+		'[ "$(cat /proc/sys/net/core/optmem_max)" -ge 262144 ] ||
+		echo 262144 > /proc/sys/net/core/optmem_max' 2>/dev/null
+}
+
+rxs_optmem_restore()
+{
+	echo "$rxs_optmem_old" > /proc/sys/net/core/optmem_max
+}
+
 rxs_cleanup()
 {
 	local ns c

@@ -108,18 +108,9 @@ rxs_trace_restore_at_exit
 # HMAX_ON heavy packets.
 echo 20480 > "$tr/buffer_size_kb"
 
-# The slow filter (see the top): FILTER_LEN loads are 4 eBPF instructions
-# each once converted, about 64 KB per socket, charged to the socket's
-# optmem: raise net.core.optmem_max (global on 6.1, per namespace since
-# 6.9, where it is 128 KB by default) while the test runs.
+# The slow filter (see the top), charged to the sockets' optmem.
 FILTER_LEN=2000
-optmem_old=$(cat /proc/sys/net/core/optmem_max)
-optmem_cleanup() { echo "$optmem_old" > /proc/sys/net/core/optmem_max; }
-rxs_on_cleanup optmem_cleanup
-[ "$optmem_old" -ge 262144 ] || echo 262144 > /proc/sys/net/core/optmem_max
-ip netns exec "$RXS_NS_RX" sh -c \
-	'[ "$(cat /proc/sys/net/core/optmem_max)" -ge 262144 ] ||
-	echo 262144 > /proc/sys/net/core/optmem_max' 2>/dev/null
+rxs_optmem_raise "$RXS_NS_RX"
 
 # A packet stays charged to the sending socket across veth (neither
 # veth_xmit() nor skb_scrub_packet() orphans it) until ip_rcv_core() does,

@@ -52,12 +52,17 @@ rxs_check "all delivered" test "$(rxs_flows_total tap)" = $((NF * NP))
 drops() { rxs_drops_total "$RXS_NS_RX" vrx; }
 
 # 2. A flood into a 16-packet backlog: drops happen, and all are counted.
+# The target CPUs must be the slow end: every receiving socket gets a
+# classic BPF filter of 1000 flow-dissector loads (rxs_flows recv -F, as
+# in rxsteer_flowlimit.sh). Without it, on the debug kernel (KASAN) the
+# sender was the slow end and the backlogs never filled.
+rxs_optmem_raise "$RXS_NS_RX"
 rxs_write "$d/backlog_limit" 16 >/dev/null
 NF=32
 NP=200
 d0=$(drops)
 bl0=$(rxs_stat_total drop_backlog)
-rxs_flows_run flood 4 $NF $NP 0 -t 2000
+rxs_flows_run flood 4 $NF $NP 0 -t 2000 -F 1000
 got=$(rxs_flows_total flood)
 dropped=$(( $(drops) - d0 ))
 sent=$(awk '{ print $2 }' "$rxs_tmp/flood.send")
