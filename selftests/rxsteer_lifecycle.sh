@@ -17,7 +17,7 @@
 # (scripts/patch-control.sh, Documentation/limitations.rst): there the
 # cycles leave RFS off, and that part is a visible skip.
 #
-# Not in TEST_PROGS: about 6 minutes per kernel under TCG, more than make
+# Not in TEST_PROGS: 4 to 8 minutes per kernel under TCG, more than make
 # check's time budget leaves; `make check-lifecycle` runs it on every lane.
 
 source "$(dirname "$0")/lib.sh"
