@@ -290,8 +290,11 @@ rxs_on_cleanup()
 # global on 6.1 and per namespace since 6.9 (128 KB by default there).
 rxs_optmem_raise()
 {
-	rxs_optmem_old=$(cat /proc/sys/net/core/optmem_max)
-	rxs_on_cleanup rxs_optmem_restore
+	# Keep the value found first: a second call must not restore ours.
+	if [ -z "${rxs_optmem_old:-}" ]; then
+		rxs_optmem_old=$(cat /proc/sys/net/core/optmem_max)
+		rxs_on_cleanup rxs_optmem_restore
+	fi
 	[ "$rxs_optmem_old" -ge 262144 ] ||
 		echo 262144 > /proc/sys/net/core/optmem_max
 	ip netns exec "$1" sh -c \
