@@ -147,7 +147,8 @@ rxs_rt_under_tcg()
 
 # rxs_under_tcg: true in a QEMU TCG guest (KVM guests say kvm). The same
 # stale-int3 oops hit 6.12 without PREEMPT_RT there, twice in a row, while
-# RFS was turned on and off under readers (limitations.rst).
+# RFS on and off still (un)registered the probes under readers
+# (limitations.rst).
 rxs_under_tcg()
 {
 	[ "$(systemd-detect-virt --vm 2>/dev/null)" = qemu ]
@@ -178,6 +179,14 @@ rxs_recvmsg_probes()
 {
 	rxs_tracefs &&
 		grep -E '^inet6?_recvmsg ' "$RXS_TRACEFS/enabled_functions" 2>/dev/null
+}
+
+# rxs_probes_are STATE: both lines of /sys/kernel/rxsteer/probes say
+# STATE (registered, idle, off).
+rxs_probes_are()
+{
+	test "$(cat /sys/kernel/rxsteer/probes 2>/dev/null | xargs)" = \
+		"inet_recvmsg $1 inet6_recvmsg $1"
 }
 
 # rxs_tracefs: mount tracefs at $RXS_TRACEFS unless it is there; fails

@@ -31,8 +31,10 @@ rxs_write "$d/rx-0/cpus_list" "$readers" >/dev/null
 
 # --- knobs ---
 RXS_NS=""
-rxs_check "probes off while RFS is off" \
+rxs_check "probes off before RFS is first on" \
 	sh -c "grep -q 'inet_recvmsg off' $g/probes"
+rxs_check "no recvmsg probe attached before RFS is first on" \
+	test -z "$(rxs_recvmsg_probes)"
 rxs_check "sock_flow_entries accepts 1000" rxs_write "$g/sock_flow_entries" 1000
 rxs_check "sock_flow_entries rounds up to 1024" \
 	test "$(cat $g/sock_flow_entries)" = 1024
@@ -210,9 +212,14 @@ rxs_check "more flows than entries: zero inversions" \
 # --- size 0 is RPS ---
 RXS_NS="" rxs_write "$g/sock_flow_entries" 0 >/dev/null
 hits0=$(rxs_stat_total rfs_hit)
+probe0=$(rxs_stat_total probe_hit)
 rxs_flows_run off 4 64 40 0 -R "$readers"
-rxs_check "sock_flow_entries 0: probes unregistered" \
-	sh -c "grep -q 'inet_recvmsg off' $g/probes"
+# The probes stay attached until unload: RFS on and off patch no code.
+rxs_check "sock_flow_entries 0: probes idle" rxs_probes_are idle
+rxs_check "sock_flow_entries 0: both call sites still attached" \
+	test "$(rxs_recvmsg_probes | wc -l)" = 2
+rxs_check "sock_flow_entries 0: idle probes record nothing" \
+	test "$(rxs_stat_total probe_hit)" = "$probe0"
 rxs_check "sock_flow_entries 0: no RFS decision" \
 	test "$(rxs_stat_total rfs_hit)" = "$hits0"
 rxs_check "sock_flow_entries 0: every flow on one CPU of the RPS mask" \
@@ -220,15 +227,13 @@ rxs_check "sock_flow_entries 0: every flow on one CPU of the RPS mask" \
 	"$(awk '$1 == "cpu" && $2 == 0' "$rxs_tmp/off.out" | wc -l)" = 0
 
 # --- resize under traffic ---
-# The sock-flow table between non-zero sizes: turning RFS on or off
-# patches the call sites of inet_recvmsg() while readers run them, which
-# TCG does not always survive (Documentation/limitations.rst); size 0 is
-# tested above, between runs. The dev-flow table goes through 0 too.
+# Both tables go through 0: RFS turns on and off under the readers,
+# which patches no code once the probes are registered (src/probe.c).
 resize()
 {
 	local i
 	for i in $(seq 30); do
-		RXS_NS="" rxs_write "$g/sock_flow_entries" $(( (i % 3 + 1) * 1024 )) >/dev/null
+		RXS_NS="" rxs_write "$g/sock_flow_entries" $(( (i % 4) * 1024 )) >/dev/null
 		rxs_write "$d/rx-0/flow_cnt" $(( (i % 3) * 512 )) >/dev/null
 		sleep 0.1
 	done
@@ -243,6 +248,9 @@ sent=$(awk '{ print $2 }' "$rxs_tmp/resize.send")
 rxs_log "resize under traffic: sent $sent delivered $(rxs_flows_total resize) dropped $drops"
 rxs_check "resize under traffic: sent = delivered + counted drops" \
 	test "$sent" = $(( $(rxs_flows_total resize) + drops ))
+
+rxs_check "after the resizes: RFS back on, probes registered" \
+	rxs_probes_are registered
 
 # --- no probe left after unload ---
 RXS_NS="" rxs_write "$g/sock_flow_entries" 256 >/dev/null

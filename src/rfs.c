@@ -139,8 +139,9 @@ static u32 rxs_rfs_round(unsigned int n)
  * rxs_rfs_set_sock_entries() - resize the sock-flow table
  * @n: entries, rounded up to a power of two; 0 turns RFS off
  *
- * Turning the table on registers the recvmsg probes, turning it off
- * unregisters them. Readers switch tables under RCU.
+ * Turning the table on starts the recvmsg probes (registered the first
+ * time, kept until unload), turning it off stops them recording. Readers
+ * switch tables under RCU.
  *
  * Return: 0; -ERANGE above RXS_SOCK_FLOW_MAX; -ENOMEM. On error nothing
  * changes.
@@ -288,7 +289,7 @@ int rxs_rfs_init(void)
 }
 
 /**
- * rxs_rfs_exit() - free the sock-flow table and remove the probes
+ * rxs_rfs_exit() - free the sock-flow table and unregister the probes
  */
 void rxs_rfs_exit(void)
 {
