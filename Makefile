@@ -7,6 +7,7 @@
 #   make check-debug     the suite on the debug kernel (make debug-kernel)
 #   make check-lifecycle rxsteer_lifecycle.sh on every kernel lane, in VMs
 #   make bench           one VM: every steering mode x scenario, 5 repetitions
+#   make bench-probe     one VM: the cost of a read with the RFS probes
 #   make demo            boot a VM, load the module, show it steering traffic
 #   make unit            user-space unit tests of the pure logic only
 #   make style           checkpatch.pl --strict over src/ and include/
@@ -66,6 +67,9 @@ demo:
 bench:
 	scripts/bench.sh
 
+bench-probe:
+	scripts/bench.sh --probe
+
 tools:
 	$(MAKE) -C tools
 
@@ -76,5 +80,5 @@ debug-kernel:
 	scripts/debug-kernel.sh
 
 .PHONY: all module sparse clean install uninstall unit style check check-debug \
-	check-lifecycle demo bench tools \
+	check-lifecycle demo bench bench-probe tools \
 	dkms-check debug-kernel

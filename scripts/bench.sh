@@ -11,6 +11,7 @@
 #                         [--scenarios "S1sat S2 ..."] [--modes "none ..."]
 #                         [--warmup MS] [--duration MS] [--update-docs]
 #                         [--report-only] [--profile]
+#        scripts/bench.sh --probe [-k KVER|LANE] [-c CPUS] [--reps N]
 #
 #   --quick        1 repetition of S1sat, S1half, S2 and S6, short windows
 #                  (about 10 minutes); for development
@@ -24,6 +25,10 @@
 #                  linux-perf); the top symbols per cell go to the
 #                  console ("# profile" lines). It slows the cells: use
 #                  it to explain a table, not to make one
+#   --probe        only the cost of a read with the RFS record points in
+#                  their states (scripts/bench-probe-guest.sh; 2 vCPUs
+#                  and 15 repetitions unless -c or --reps say otherwise,
+#                  about 4 minutes); the table goes to build/bench/probe.txt
 #
 # The default (5 repetitions of every scenario) takes about 36 minutes on
 # an otherwise idle 2-core host under TCG (49 when other VMs share it).
@@ -40,15 +45,19 @@ cpus=4
 update_docs=0
 report_only=0
 profile=0
+probe=0
+reps=5 reps_set=0 cpus_set=0
 gargs=()
 quick=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1; gargs+=(--quick); shift ;;
 	-k) lane=$2; shift 2 ;;
-	-c) cpus=$2; shift 2 ;;
+	-c) cpus=$2; cpus_set=1; shift 2 ;;
 	--reps|--scenarios|--modes|--warmup|--duration)
+		[ "$1" = --reps ] && reps=$2 reps_set=1
 		gargs+=("$1" "$2"); shift 2 ;;
+	--probe) probe=1; shift ;;
 	--update-docs) update_docs=1; shift ;;
 	--profile) profile=1; gargs+=(--profile); shift ;;
 	--report-only) report_only=1; shift ;;
@@ -147,6 +156,25 @@ if ! make -C "/lib/modules/$kver/build" M="$kodir" RXS_VERSION="$version" \
 fi
 make -s -C tools/bench all || { note "tools/bench build failed"; exit 1; }
 note "built rxsteer $version for $kver, tools/bench/rxs_load"
+
+# --probe: the probes' cost alone, in one VM of its own.
+if [ $probe = 1 ]; then
+	# Fewer vCPUs than host cores, and more repetitions: TCG's noise.
+	[ $cpus_set = 1 ] || cpus=2
+	[ $reps_set = 1 ] || reps=15
+	note "booting $kver with $cpus vCPUs (TCG) for the probes' cost"
+	scripts/vm-run.sh -k "$kver" -c "$cpus" -m 2G -t 1500 -- \
+		"RXSTEER_KO='$kodir/rxsteer.ko' RXS_RECVCOST='$top/tools/bench/rxs_recvcost' RXS_REPS=$reps '$top/scripts/bench-probe-guest.sh'" \
+		>"$out/probe-console.log" 2>&1
+	vmrc=$?
+	grep -E '^# ' "$out/probe-console.log"
+	sed -n '/^probe cost, /,/^# spread/p' "$out/probe-console.log" |
+		grep -v '^# ' >"$out/probe.txt"
+	[ -s "$out/probe.txt" ] || { note "no table (VM exited with $vmrc, see $out/probe-console.log)"; exit 1; }
+	cat "$out/probe.txt"
+	note "wrote $out/probe.txt; wall time $(( $(date +%s) - start )) s"
+	exit 0
+fi
 
 # 3. The cost figures: deterministic, on the host.
 note "counting instructions with callgrind (tools/bench/cost-run.sh)"
