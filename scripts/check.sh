@@ -112,7 +112,7 @@ for lane in $lanes; do
 	klog=$logdir/$kver.dmesg
 	reboot=""
 	for boot in 1 2; do
-		note "lane $lane: booting $kver with $cpus vCPUs (TCG)"
+		note "lane $lane: booting $kver with $cpus vCPUs (TCG, ${RXS_TCG_THREAD:-single}-threaded)"
 		tb=$(date +%s)
 		scripts/vm-run.sh -k "$kver" -c "$cpus" -m "$mem" -t "$tmo" -K "$klog" -- \
 			"cd '$top/selftests' && RXS_TEST_TIMEOUT='${RXS_TEST_TIMEOUT:-}' RXSTEER_KO='$top/build/$kver/rxsteer.ko' ./run_tests.sh ${RXS_TESTS:-}" \

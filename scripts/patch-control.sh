@@ -1,17 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Control experiment for the "Oops: int3" seen on PREEMPT_RT under QEMU TCG
-# (Documentation/limitations.rst), with no rxsteer at all: a UDP flood over
+# Control experiment for the "Oops: int3" seen under multi-threaded QEMU
+# TCG (Documentation/limitations.rst), with no rxsteer at all: a UDP flood over
 # veth read by rxs_flows, so that inet_recvmsg() runs on every vCPU, while
 # the kernel's own function tracer is switched on and off for
 # inet_recvmsg and inet6_recvmsg: ftrace patches the same __fentry__ call
 # sites as rxsteer's probes do when RFS is turned on and off. Run it in a
 # VM, with the kernel console kept (-K), for example:
 #
-#   scripts/vm-run.sh -k 6.12-rt -t 1800 -K /tmp/pc.dmesg -- \
-#       scripts/patch-control.sh 200
+#   scripts/vm-run.sh -k 6.12-rt --tcg-thread multi -t 1800 \
+#       -K /tmp/pc.dmesg -- scripts/patch-control.sh 200
 #   grep -A30 Oops /tmp/pc.dmesg.console
+#
+# (vm-run.sh's default, single-threaded TCG, is the other arm of the
+# comparison.)
 #
 # Needs the selftests built (make -C selftests). Prints every 25 cycles,
 # stops at the first kernel report; a guest that panics ends the VM.

@@ -17,6 +17,11 @@
 #       the VM is killed, a message says so, and the exit status is 124
 #   --kvm  use KVM; the default is TCG, since on these machines /dev/kvm
 #       exists but a KVM guest hangs
+#   --tcg-thread single|multi  TCG's threading (default: $RXS_TCG_THREAD,
+#       else single: one host thread runs every vCPU in turn). Under
+#       multi (one host thread per vCPU) the kernel's code patching under
+#       load can leave a vCPU running stale code (limitations.rst). The
+#       guest finds the choice on its command line: rxs.tcg=single|multi
 #   -v  the guest kernel's console messages too (vng --verbose), mixed
 #       into the output: to see why a guest hangs
 #   -K FILE  follow the guest's kernel log into FILE on the host (dmesg -w
@@ -41,6 +46,7 @@ cpus=3
 mem=1G
 tmo=1200
 accel=--disable-kvm
+tcgthread=${RXS_TCG_THREAD:-single}
 verbose=""
 klog=""
 plain=0
@@ -52,6 +58,7 @@ while [ $# -gt 0 ]; do
 	-m) mem=$2; shift 2 ;;
 	-t) tmo=$2; shift 2 ;;
 	--kvm) accel=""; shift ;;
+	--tcg-thread) tcgthread=$2; shift 2 ;;
 	-v) verbose=--verbose; shift ;;
 	-K) klog=$2; shift 2 ;;
 	--plain) plain=1; shift ;;
@@ -61,6 +68,10 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ $# -ge 1 ] || { echo "vm-run: no command given" >&2; exit 2; }
+case $tcgthread in
+single|multi) ;;
+*) echo "vm-run: --tcg-thread: single or multi, not '$tcgthread'" >&2; exit 2 ;;
+esac
 cmd="$*"
 rwdir=()
 console=()
@@ -115,8 +126,9 @@ if [ "$plain" = 1 ]; then
 		fs klog "$klogdir" rxs.klog
 		append+=" rxs.klogdir=$klogdir"
 	fi
-	[ -n "$accel" ] && machine=q35,accel=tcg || machine=q35,accel=kvm
-	run=(qemu-system-x86_64 -name rxsteer -machine "$machine"
+	[ -n "$accel" ] && acc=tcg,thread=$tcgthread || acc=kvm
+	[ -n "$accel" ] && append+=" rxs.tcg=$tcgthread"
+	run=(qemu-system-x86_64 -name rxsteer -machine q35 -accel "$acc"
 		-smp "$cpus" -m "$mem" -vga none -display none -parallel none
 		-net none -monitor none -serial stdio -no-reboot "${fsargs[@]}"
 		-kernel "$kernel" -append "$append init=$here/vm-init.sh")
@@ -137,8 +149,11 @@ else
 			"--qemu-opts=-device virtconsole,chardev=rxskcon,bus=rxsvs.0"
 			--append console=hvc0)
 	fi
+	tcg=()
+	[ -n "$accel" ] && tcg=("--qemu-opts=-accel tcg,thread=$tcgthread"
+		--append "rxs.tcg=$tcgthread")
 	run=(vng --run "$image" ${accel:+"$accel"} ${verbose:+"$verbose"}
-		"${rwdir[@]}" "${console[@]}" --cpus "$cpus"
+		"${rwdir[@]}" "${console[@]}" "${tcg[@]}" --cpus "$cpus"
 		--memory "$mem" --exec "$cmd")
 fi
 

@@ -136,22 +136,19 @@ rxs_require_cpus()
 	[ "$(nproc)" -ge "$1" ] || rxs_skip_all "needs $1 CPUs, have $(nproc)"
 }
 
-# rxs_rt_under_tcg: true on a PREEMPT_RT kernel in a QEMU TCG guest. There
-# the kernel's own code patching (text_poke_bp(): ftrace call sites, jump
-# labels) under load can end in "Oops: int3" with no rxsteer loaded: a CPU
-# takes the patch's int3 after it was removed (Documentation/limitations.rst).
-rxs_rt_under_tcg()
+# rxs_tcg_multi: true in a QEMU guest that may run multi-threaded TCG (one
+# host thread per vCPU, QEMU's default). There, code patching under load
+# (text_poke_bp(): ftrace call sites, jump labels) can leave a vCPU running
+# a translation of the page made while the patch's int3 was in it: "Oops:
+# int3" or a CPU stuck at the patched site, with or without rxsteer
+# (Documentation/limitations.rst). scripts/vm-run.sh runs single-threaded
+# TCG by default and says which on the kernel command line (rxs.tcg=);
+# a QEMU guest without that word is taken to be multi-threaded. KVM
+# guests say kvm to systemd-detect-virt.
+rxs_tcg_multi()
 {
-	[ "$(cat /sys/kernel/realtime 2>/dev/null)" = 1 ] && rxs_under_tcg
-}
-
-# rxs_under_tcg: true in a QEMU TCG guest (KVM guests say kvm). The same
-# stale-int3 oops hit 6.12 without PREEMPT_RT there, twice in a row, while
-# RFS on and off still (un)registered the probes under readers
-# (limitations.rst).
-rxs_under_tcg()
-{
-	[ "$(systemd-detect-virt --vm 2>/dev/null)" = qemu ]
+	[ "$(systemd-detect-virt --vm 2>/dev/null)" = qemu ] || return 1
+	! grep -qw 'rxs.tcg=single' /proc/cmdline
 }
 
 rxs_require_tun()
