@@ -19,8 +19,10 @@
 #      that builds it.
 #
 # Environment: RXS_LANES (default "6.1 6.12 6.12-rt"; "debug" for the
-# debug lane), RXS_VM_CPUS
-# (default 3), RXS_TESTS (selftests to run, default all),
+# debug lane), RXS_VM_CPUS (default 3), RXS_VM_JOBS (VMs at once,
+# default the host's cores under single-threaded TCG, 1 under
+# multi-threaded), RXS_TCG_THREAD (scripts/vm-run.sh), RXS_TESTS
+# (selftests to run, default all),
 # RXS_TEST_TIMEOUT (seconds per selftest, default the settings file's;
 # 3600 on the debug lane), RXS_DEBUG_VM_TIMEOUT (the debug VM, 14400).
 
@@ -78,46 +80,26 @@ else
 	fail=1
 fi
 
-tot_pass=0 tot_fail=0 tot_skip=0
-for lane in $lanes; do
-	kver=$(scripts/kernels.sh "$lane")
-	# A lane takes 10-20 minutes under TCG (more on a loaded host).
-	mem=1G tmo=2700
-	if [ "$lane" = debug ]; then
-		# KASAN and lockdep: more memory, and 5-10 times slower under
-		# TCG (boot alone takes 8 minutes): longer limits for the VM
-		# and for each test.
-		mem=2G tmo=${RXS_DEBUG_VM_TIMEOUT:-14400}
-		export RXS_TEST_TIMEOUT=${RXS_TEST_TIMEOUT:-3600}
-		if [ "$kver" = - ]; then
-			summary+="debug: skipped: kernel not built; make debug-kernel builds it once (about 11 min)"$'\n'
-			continue
-		fi
-	fi
-	if [ "$kver" = - ]; then
-		summary+="$lane: skipped: kernel image or headers not installed"$'\n'
-		[ "${RXS_ALLOW_MISSING_LANES:-0}" = 1 ] || fail=1
-		continue
-	fi
-	note "lane $lane: building for $kver"
-	if ! scripts/build.sh "$kver" || ! scripts/build.sh "$kver" C=2 \
-		>/dev/null; then
-		summary+="$lane ($kver): FAILED to build"$'\n'
-		fail=1
-		tot_fail=$((tot_fail + 1))
-		continue
-	fi
+# run_lane LANE KVER MEM TMO: boot KVER and run the selftests there. The
+# guest's output goes to $logdir/KVER.out (its KTAP lines to KVER.tap), a
+# summary block to KVER.sum and "PASS FAIL SKIP" to KVER.res.
+run_lane()
+{
+	local lane=$1 kver=$2 mem=$3 tmo=$4 t0 t1 tb rc boot reboot="" why=
+	local tap=$logdir/$kver.tap klog=$logdir/$kver.dmesg out=$logdir/$kver.out
+	local p s f planned sub oops sum
 	t0=$(date +%s)
-	tap=$logdir/$kver.tap
-	klog=$logdir/$kver.dmesg
-	reboot=""
+	: >"$out"
 	for boot in 1 2; do
-		note "lane $lane: booting $kver with $cpus vCPUs (TCG, ${RXS_TCG_THREAD:-single}-threaded)"
+		note "lane $lane: booting $kver with $cpus vCPUs (TCG, $tcgthread-threaded)"
 		tb=$(date +%s)
 		scripts/vm-run.sh -k "$kver" -c "$cpus" -m "$mem" -t "$tmo" -K "$klog" -- \
 			"cd '$top/selftests' && RXS_TEST_TIMEOUT='${RXS_TEST_TIMEOUT:-}' RXSTEER_KO='$top/build/$kver/rxsteer.ko' ./run_tests.sh ${RXS_TESTS:-}" \
-			| tee "$tap"
+			2>"$out.err" | if [ "$live" = 1 ]; then tee "$tap"; else cat >"$tap"; fi
 		rc=${PIPESTATUS[0]}
+		cat "$tap" "$out.err" >>"$out"
+		[ "$live" = 0 ] || cat "$out.err" >&2
+		rm -f "$out.err"
 		# A guest that died before the test runner printed anything
 		# (qemu gone within seconds, no output: seen once on 6.12
 		# under TCG, rc 255 after 11 s) never loaded rxsteer: boot it
@@ -134,7 +116,6 @@ for lane in $lanes; do
 	f=$(grep -cE '^not ok [0-9]+ ' "$tap")
 	p=$((p - s))
 	planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$tap" | head -n 1)
-	why=
 	if [ -z "$planned" ] || [ $((p + s + f)) -ne "$planned" ]; then
 		why="VM run incomplete (rc=$rc)"
 	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
@@ -145,22 +126,100 @@ for lane in $lanes; do
 		f=$((f + 1))
 	fi
 	sub=$(grep -E '^# (not )?ok [0-9]+ ' "$tap" | grep -vc ' # SKIP')
-	summary+="$lane ($kver): $p passed, $f failed, $s skipped ($sub subtests, $((t1 - t0)) s)"$'\n'
-	[ -z "$reboot" ] || summary+="  $reboot"$'\n'
+	sum="$lane ($kver): $p passed, $f failed, $s skipped ($sub subtests, $((t1 - t0)) s)"$'\n'
+	[ -z "$reboot" ] || sum+="  $reboot"$'\n'
 	if [ -n "$why" ]; then
 		# CI shows the end of the output: say there why, with the
 		# last lines the VM printed.
-		summary+="  $why; the VM's last lines:"$'\n'
-		summary+=$(tail -n 8 "$tap" | cut -c 1-160 | sed 's/^/    /')$'\n'
-		summary+="  the guest kernel's last lines ($klog):"$'\n'
-		summary+=$(tail -n 8 "$klog" 2>/dev/null | cut -c 1-160 | sed 's/^/    /')$'\n'
+		sum+="  $why; the VM's last lines:"$'\n'
+		sum+=$(tail -n 8 "$out" | cut -c 1-160 | sed 's/^/    /')$'\n'
+		sum+="  the guest kernel's last lines ($klog):"$'\n'
+		sum+=$(tail -n 8 "$klog" 2>/dev/null | cut -c 1-160 | sed 's/^/    /')$'\n'
 		# An oops or panic that killed the guest reached only the
 		# console (vm-run.sh -K): its first report, 24 lines.
 		oops=$(grep -m 1 -A 23 -E 'BUG:|Oops|Kernel panic|general protection|WARNING:|watchdog:|rcu: INFO' \
 			"$klog.console" 2>/dev/null | cut -c 1-160 | sed 's/^/    /')
 		[ -z "$oops" ] ||
-			summary+="  the guest kernel's console ($klog.console):"$'\n'"$oops"$'\n'
+			sum+="  the guest kernel's console ($klog.console):"$'\n'"$oops"$'\n'
 	fi
+	printf '%s' "$sum" >"$logdir/$kver.sum"
+	echo "$p $f $s" >"$logdir/$kver.res"
+	note "lane $lane: done in $((t1 - t0)) s: $p passed, $f failed, $s skipped"
+}
+
+# Each VM under single-threaded TCG keeps one host core busy: run as many
+# at once as the host has cores (RXS_VM_JOBS), in the reverse order of
+# RXS_LANES, so that the default starts 6.12-rt, the slowest lane, first.
+# Under multi-threaded TCG one VM already takes every core: one at a time.
+# With more than one VM at once each lane's output is printed whole when
+# it ends.
+tcgthread=${RXS_TCG_THREAD:-single}
+if [ "$tcgthread" = single ]; then
+	jobs=${RXS_VM_JOBS:-$(nproc)}
+else
+	jobs=${RXS_VM_JOBS:-1}
+fi
+tot_pass=0 tot_fail=0 tot_skip=0
+run=()
+for lane in $lanes; do
+	kver=$(scripts/kernels.sh "$lane")
+	if [ "$lane" = debug ] && [ "$kver" = - ]; then
+		summary+="debug: skipped: kernel not built; make debug-kernel builds it once (about 11 min)"$'\n'
+		continue
+	fi
+	if [ "$kver" = - ]; then
+		summary+="$lane: skipped: kernel image or headers not installed"$'\n'
+		[ "${RXS_ALLOW_MISSING_LANES:-0}" = 1 ] || fail=1
+		continue
+	fi
+	note "lane $lane: building for $kver"
+	if ! scripts/build.sh "$kver" || ! scripts/build.sh "$kver" C=2 \
+		>/dev/null; then
+		summary+="$lane ($kver): FAILED to build"$'\n'
+		fail=1
+		tot_fail=$((tot_fail + 1))
+		continue
+	fi
+	rm -f "$logdir/$kver.sum" "$logdir/$kver.res"
+	run=("$lane:$kver" "${run[@]}")
+done
+# One VM at a time (or one lane): its output as it comes.
+live=0
+[ "$jobs" -gt 1 ] && [ "${#run[@]}" -gt 1 ] || live=1
+running=0
+for lk in "${run[@]}"; do
+	lane=${lk%%:*} kver=${lk#*:}
+	# A lane takes 10-20 minutes under TCG (more on a loaded host).
+	mem=1G tmo=2700
+	if [ "$lane" = debug ]; then
+		# KASAN and lockdep: more memory, and 5-10 times slower under
+		# TCG (boot alone takes 8 minutes): longer limits for the VM
+		# and for each test.
+		mem=2G tmo=${RXS_DEBUG_VM_TIMEOUT:-14400}
+		export RXS_TEST_TIMEOUT=${RXS_TEST_TIMEOUT:-3600}
+	fi
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	(
+		run_lane "$lane" "$kver" "$mem" "$tmo"
+		[ "$live" = 1 ] || cat "$logdir/$kver.out"
+	) &
+	running=$((running + 1))
+done
+wait
+# The summary in the order of RXS_LANES.
+for ((i = ${#run[@]} - 1; i >= 0; i--)); do
+	lane=${run[i]%%:*} kver=${run[i]#*:}
+	if [ ! -s "$logdir/$kver.res" ]; then
+		summary+="$lane ($kver): FAILED: the lane's runner left no result (see $logdir/$kver.out)"$'\n'
+		tot_fail=$((tot_fail + 1))
+		fail=1
+		continue
+	fi
+	summary+=$(cat "$logdir/$kver.sum")$'\n'
+	read -r p f s <"$logdir/$kver.res"
 	tot_pass=$((tot_pass + p)) tot_fail=$((tot_fail + f)) tot_skip=$((tot_skip + s))
 	[ "$f" -eq 0 ] || fail=1
 done
