@@ -233,7 +233,7 @@ echo
 echo "=== rxsteer test summary ($(($(date +%s) - start)) s) ==="
 printf '%s' "$summary"
 if [ -z "${RXS_TESTS:-}" ]; then
-	echo "not run: $(make -s -C selftests list-extended) (4 to 8 min" \
+	echo "not run: $(make -s -C selftests list-extended) (4 to 13 min" \
 		"per lane under TCG, over make check's time budget; run make" \
 		"check-lifecycle)"
 fi

@@ -18,7 +18,7 @@
 # the cycles leave RFS off, and that part is a visible skip.
 # scripts/vm-run.sh runs single-threaded TCG, where the cycles turn RFS on.
 #
-# Not in TEST_PROGS: 4 to 8 minutes per kernel under TCG, more than make
+# Not in TEST_PROGS: 4 to 13 minutes per kernel under TCG, more than make
 # check's time budget leaves; `make check-lifecycle` runs it on every lane.
 
 source "$(dirname "$0")/lib.sh"
