@@ -153,7 +153,7 @@ run_lane()
 # Under multi-threaded TCG one VM already takes every core: one at a time.
 # With more than one VM at once each lane's output is printed whole when
 # it ends.
-tcgthread=${RXS_TCG_THREAD:-single}
+tcgthread=$(scripts/vm-run.sh --print-tcg-thread) || exit 2
 if [ "$tcgthread" = single ]; then
 	jobs=${RXS_VM_JOBS:-$(nproc)}
 else

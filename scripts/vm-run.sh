@@ -22,6 +22,9 @@
 #       multi (one host thread per vCPU) the kernel's code patching under
 #       load can leave a vCPU running stale code (limitations.rst). The
 #       guest finds the choice on its command line: rxs.tcg=single|multi
+#   --print-tcg-thread  print the TCG threading a run would use (after
+#       $RXS_TCG_THREAD and --tcg-thread) and exit: one place for the
+#       default, which scripts/check.sh asks
 #   -v  the guest kernel's console messages too (vng --verbose), mixed
 #       into the output: to see why a guest hangs
 #   -K FILE  follow the guest's kernel log into FILE on the host (dmesg -w
@@ -50,6 +53,7 @@ tcgthread=${RXS_TCG_THREAD:-single}
 verbose=""
 klog=""
 plain=0
+print_tcg=0
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -59,19 +63,24 @@ while [ $# -gt 0 ]; do
 	-t) tmo=$2; shift 2 ;;
 	--kvm) accel=""; shift ;;
 	--tcg-thread) tcgthread=$2; shift 2 ;;
+	--print-tcg-thread) print_tcg=1; shift ;;
 	-v) verbose=--verbose; shift ;;
 	-K) klog=$2; shift 2 ;;
 	--plain) plain=1; shift ;;
 	--) shift; break ;;
-	-h|--help) sed -n '3,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,/^# The exit status/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) break ;;
 	esac
 done
-[ $# -ge 1 ] || { echo "vm-run: no command given" >&2; exit 2; }
 case $tcgthread in
 single|multi) ;;
 *) echo "vm-run: --tcg-thread: single or multi, not '$tcgthread'" >&2; exit 2 ;;
 esac
+if [ "$print_tcg" = 1 ]; then
+	echo "$tcgthread"
+	exit 0
+fi
+[ $# -ge 1 ] || { echo "vm-run: no command given" >&2; exit 2; }
 cmd="$*"
 rwdir=()
 console=()
@@ -126,8 +135,12 @@ if [ "$plain" = 1 ]; then
 		fs klog "$klogdir" rxs.klog
 		append+=" rxs.klogdir=$klogdir"
 	fi
-	[ -n "$accel" ] && acc=tcg,thread=$tcgthread || acc=kvm
-	[ -n "$accel" ] && append+=" rxs.tcg=$tcgthread"
+	if [ -n "$accel" ]; then
+		acc=tcg,thread=$tcgthread
+		append+=" rxs.tcg=$tcgthread"
+	else
+		acc=kvm
+	fi
 	run=(qemu-system-x86_64 -name rxsteer -machine q35 -accel "$acc"
 		-smp "$cpus" -m "$mem" -vga none -display none -parallel none
 		-net none -monitor none -serial stdio -no-reboot "${fsargs[@]}"
