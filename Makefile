@@ -14,7 +14,7 @@
 #   make sparse          build with sparse (C=1) and W=1
 #   make tools           build tools/rxsteerctl (Documentation/cli.rst)
 #   make dkms-check      build with DKMS for every kernel lane, then remove it
-#   make debug-kernel    build the debug lane's kernel once (about 11 min)
+#   make debug-kernel    build the debug lane's kernel once (11 to 28 min)
 #   make install         install into /lib/modules/$(KVER)/updates + depmod
 #   make clean
 

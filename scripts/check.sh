@@ -164,7 +164,7 @@ run=()
 for lane in $lanes; do
 	kver=$(scripts/kernels.sh "$lane")
 	if [ "$lane" = debug ] && [ "$kver" = - ]; then
-		summary+="debug: skipped: kernel not built; make debug-kernel builds it once (about 11 min)"$'\n'
+		summary+="debug: skipped: kernel not built; make debug-kernel builds it once (11 to 28 min)"$'\n'
 		continue
 	fi
 	if [ "$kver" = - ]; then

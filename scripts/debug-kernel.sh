@@ -6,7 +6,7 @@
 # (KASAN, PROVE_LOCKING, DEBUG_ATOMIC_SLEEP, DEBUG_LIST, DEBUG_OBJECTS,
 # KMEMLEAK). The tree is cached outside the repository, by default in
 # ~/.cache/rxsteer/linux-6.1-debug, and rebuilt only when the source
-# tarball or the fragment changes. About 11 minutes on 2 cores.
+# tarball or the fragment changes. 11 to 28 minutes on 2 cores.
 #
 # Usage: scripts/debug-kernel.sh [--path]
 #   --path  print the cached tree if it is built (exit 0), else exit 1
