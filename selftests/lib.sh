@@ -451,11 +451,14 @@ rxs_snap_delta()
 # the receiver; with "SEND_ARGS -- RECV_ARGS", the part before -- goes to
 # the sender. -T (TCP) goes to both. Flow i is TX:SPORT+i -> RX:9000+i,
 # with a fresh SPORT range per call (no TIME_WAIT clash between runs).
+# The sender's pid is in $rxs_tmp/TAG.send.pid while it runs: a sender
+# with -D stops at SIGTERM and reports what it sent.
 rxs_flows_seq=0
 rxs_flows_run()
 {
 	local tag=$1 fam=$2 nflows=$3 npkts=$4 cpu=$5 src dst i a
 	local -a sargs=() rargs=()
+	local rpid spid
 	shift 5
 	if [[ " $* " == *" -- "* ]]; then
 		while [ $# -gt 0 ] && [ "$1" != -- ]; do sargs+=("$1"); shift; done
@@ -474,14 +477,19 @@ rxs_flows_run()
 	ip netns exec "$RXS_NS_RX" "$RXS_FLOWS" recv "-$fam" -a "$dst" -p 9000 \
 		-f "$nflows" -n "$npkts" -A "$src" -P "$sport" -t 3000 \
 		-r "$rxs_tmp/$tag.ready" "${rargs[@]}" >"$rxs_tmp/$tag.out" &
-	local rpid=$!
+	rpid=$!
 	for i in $(seq 100); do
 		[ -e "$rxs_tmp/$tag.ready" ] && break
 		sleep 0.1
 	done
+	# ip netns exec execs the command: $! is rxs_flows itself.
 	ip netns exec "$RXS_NS_TX" "$RXS_FLOWS" send "-$fam" -a "$dst" -p 9000 \
 		-S "$src" -P "$sport" -f "$nflows" -n "$npkts" -c "$cpu" -w 0 \
-		"${sargs[@]}" >"$rxs_tmp/$tag.send"
+		"${sargs[@]}" >"$rxs_tmp/$tag.send" &
+	spid=$!
+	echo "$spid" > "$rxs_tmp/$tag.send.pid"
+	wait "$spid"
+	rm -f "$rxs_tmp/$tag.send.pid"
 	wait "$rpid"
 }
 
