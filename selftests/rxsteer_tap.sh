@@ -18,6 +18,12 @@ echo "TAP version 13"
 rxs_dmesg_mark
 rxs_load || rxs_skip_all "insmod failed"
 rxs_veth_setup || rxs_skip_all "cannot create veth namespaces"
+# Only the test's UDP on the link: an IPv6 MLD report steered during the
+# flood and dropped by the 16-packet backlog counted one drop too many
+# (6.1, make check of a0ec899: sent 6400 delivered 256 dropped 6145).
+for ns in "$RXS_NS_TX" "$RXS_NS_RX"; do
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+done
 RXS_NS=$RXS_NS_RX
 d=/sys/class/net/vrx/rxsteer
 last=$(( $(nproc) - 1 ))
